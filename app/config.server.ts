@@ -1,0 +1,94 @@
+// Every setting Tenantry reads from its environment, validated once at boot. A bad value stops
+// the process with a message naming the variable, what is wrong and what is expected.
+// README.md's configuration table lists the same variables: keep them in step.
+import path from "node:path";
+import { z } from "zod";
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: wholeNumber(1, 65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_POOL_SIZE: wholeNumber(1, 100).default(10),
+  TRIAL_DAYS: wholeNumber(1, 365).default(30),
+  SIGNUP_RATE_LIMIT_PER_HOUR: wholeNumber(1, 100000).default(5),
+  TRUST_PROXY: flag.default(false),
+  TERMS_VERSION: z.string().min(1).max(64).default("2026-11-01"),
+  DEFAULT_PHONE_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be a two-letter country code such as FR or US")
+    .default("FR"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type AppConfig = {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedDatabaseDir: string;
+  databasePoolSize: number;
+  trialDays: number;
+  signupRateLimitPerHour: number;
+  trustProxy: boolean;
+  termsVersion: string;
+  defaultPhoneCountry: string;
+  logLevel: "debug" | "info" | "warn" | "error";
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  // An empty variable means "not set": `FOO= npm start` should fall back to the default.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      const got = env[key] === undefined ? "" : ` (got ${JSON.stringify(redactIfSecret(key, env[key]!))})`;
+      return `  - ${key}: ${issue.message}${got}`;
+    });
+    throw new ConfigError(
+      `Invalid configuration. Fix these environment variables (see README.md, "Configuration"):\n${lines.join("\n")}`,
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    embeddedDatabaseDir: path.join(dataDir, "pglite"),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    trialDays: e.TRIAL_DAYS,
+    signupRateLimitPerHour: e.SIGNUP_RATE_LIMIT_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
+    termsVersion: e.TERMS_VERSION,
+    defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+// A database URL carries a password: never echo it back, even in an error.
+function redactIfSecret(key: string, value: string): string {
+  return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
+}

@@ -1,0 +1,179 @@
+// The public trial signup: one transaction writes the customer, the trial subscription, the
+// consent, the tenant and its provisioning job, or nothing at all.
+import { randomBytes } from "node:crypto";
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import type { SignupData } from "~/forms/signup-schema";
+import type { Locale } from "~/i18n/locale";
+import { FALLBACK_SLUG, firstFreeSlug, slugBase, SLUG_MAX_LENGTH } from "./slug";
+import { ACTIVE_SUBSCRIPTION_STATUSES } from "./subscription.server";
+
+export interface SignupContext {
+  ip: string;
+  userAgent: string;
+  locale: Locale;
+  /** Carried by the form: the same key twice means the same submission (double click, replay). */
+  signupKey: string;
+  now: Date;
+  trialDays: number;
+  termsVersion: string;
+  rateLimitPerHour: number;
+}
+
+export type SignupOutcome =
+  | { kind: "created"; statusToken: string; tenantSlug: string }
+  | { kind: "replayed"; statusToken: string }
+  | { kind: "already-subscribed"; plan: string }
+  | { kind: "rate-limited"; retryAfterSeconds: number };
+
+export class SignupFailedError extends Error {
+  override name = "SignupFailedError";
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+// Concurrent signups race for the same slug or email; the loser of a unique constraint starts over
+// and sees the winner's rows. Twenty simultaneous signups of one company need up to twenty rounds.
+const MAX_ATTEMPTS = 40;
+
+export async function registerTrialSignup(
+  prisma: PrismaClient,
+  data: SignupData,
+  context: SignupContext,
+): Promise<SignupOutcome> {
+  const replay = await findSignup(prisma, context.signupKey);
+  if (replay) return replay;
+
+  const limited = await checkRateLimit(prisma, context);
+  if (limited) return limited;
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction((tx) => writeSignup(tx as PrismaClient, data, context), {
+        maxWait: 30_000,
+        timeout: 30_000,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error) && attempt < MAX_ATTEMPTS) continue;
+      throw new SignupFailedError("The trial signup could not be saved; nothing was kept.", {
+        cause: error,
+      });
+    }
+  }
+}
+
+async function findSignup(prisma: PrismaClient, signupKey: string): Promise<SignupOutcome | null> {
+  const subscription = await prisma.subscription.findUnique({
+    where: { signupKey },
+    select: { tenant: { select: { statusToken: true } } },
+  });
+  return subscription?.tenant ? { kind: "replayed", statusToken: subscription.tenant.statusToken } : null;
+}
+
+// Signups per IP are counted from the consent records (each trial leaves exactly one), so the
+// limit needs no state of its own and holds across restarts and processes.
+async function checkRateLimit(prisma: PrismaClient, context: SignupContext): Promise<SignupOutcome | null> {
+  const since = new Date(context.now.getTime() - HOUR_MS);
+  const recent = await prisma.consent.findMany({
+    where: { ip: context.ip, acceptedAt: { gt: since } },
+    orderBy: { acceptedAt: "asc" },
+    select: { acceptedAt: true },
+    take: context.rateLimitPerHour,
+  });
+  if (recent.length < context.rateLimitPerHour) return null;
+  const oldest = recent[0]!.acceptedAt.getTime();
+  const retryAfterSeconds = Math.max(1, Math.ceil((oldest + HOUR_MS - context.now.getTime()) / 1000));
+  return { kind: "rate-limited", retryAfterSeconds };
+}
+
+async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupContext): Promise<SignupOutcome> {
+  const replay = await findSignup(tx, context.signupKey);
+  if (replay) return replay;
+
+  const existing = await tx.customer.findUnique({
+    where: { email: data.email },
+    include: {
+      subscriptions: { where: { status: { in: [...ACTIVE_SUBSCRIPTION_STATUSES] } }, take: 1 },
+      tenants: { where: { desiredState: { not: "destroyed" } }, take: 1 },
+    },
+  });
+  const activeSubscription = existing?.subscriptions[0];
+  if (activeSubscription) return { kind: "already-subscribed", plan: activeSubscription.plan };
+
+  const profile = {
+    firstName: data.firstName,
+    lastName: data.lastName,
+    company: data.company,
+    phone: data.phone,
+    locale: context.locale,
+  };
+  const customer = existing
+    ? await tx.customer.update({ where: { id: existing.id }, data: profile })
+    : await tx.customer.create({ data: { email: data.email, ...profile } });
+
+  const subscription = await tx.subscription.create({
+    data: {
+      customerId: customer.id,
+      plan: "trial",
+      status: "trialing",
+      trialEndsAt: new Date(context.now.getTime() + context.trialDays * DAY_MS),
+      signupKey: context.signupKey,
+    },
+  });
+  await tx.consent.create({
+    data: {
+      customerId: customer.id,
+      subscriptionId: subscription.id,
+      termsVersion: context.termsVersion,
+      acceptedAt: context.now,
+      ip: context.ip,
+      userAgent: context.userAgent.slice(0, 512),
+    },
+  });
+
+  // A returning customer whose earlier instance still exists gets it back rather than a second one.
+  const previousTenant = existing?.tenants[0];
+  const tenant = previousTenant
+    ? await tx.tenant.update({
+        where: { id: previousTenant.id },
+        data: { subscriptionId: subscription.id, desiredState: "active" },
+      })
+    : await tx.tenant.create({
+        data: {
+          slug: await allocateSlug(tx, data.company),
+          customerId: customer.id,
+          subscriptionId: subscription.id,
+          statusToken: randomBytes(32).toString("base64url"),
+        },
+      });
+
+  await tx.provisioningJob.create({
+    data: { tenantId: tenant.id, kind: "provision", requestedBy: "signup" },
+  });
+  await tx.auditLog.create({
+    data: {
+      actorType: "customer",
+      actorId: customer.id,
+      action: previousTenant ? "trial.renewed" : "trial.created",
+      tenantId: tenant.id,
+      outcome: "succeeded",
+      details: { slug: tenant.slug, plan: subscription.plan, ip: context.ip },
+    },
+  });
+  return { kind: "created", statusToken: tenant.statusToken, tenantSlug: tenant.slug };
+}
+
+// Reads the slugs already taken with this base; the unique index on Tenant.slug settles any race
+// (the loser's transaction starts over and sees the winner's slug).
+async function allocateSlug(tx: PrismaClient, company: string): Promise<string> {
+  const root = slugBase(company) || FALLBACK_SLUG;
+  // Every candidate firstFreeSlug can return (root, or root shortened to fit a suffix up to "-999")
+  // starts with this stem.
+  const stem = root.slice(0, SLUG_MAX_LENGTH - 5);
+  const taken = await tx.tenant.findMany({ where: { slug: { startsWith: stem } }, select: { slug: true } });
+  const takenSet = new Set(taken.map((t) => t.slug));
+  return firstFreeSlug(root, (slug) => takenSet.has(slug));
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}

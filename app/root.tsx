@@ -1,0 +1,80 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import {
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLocation,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { defaultLocale, resolveLocale, type Locale } from "~/i18n/locale";
+import { translator } from "~/i18n/messages";
+import styles from "~/styles/app.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  return { locale: resolveLocale(request) };
+}
+
+export function useLocale(): Locale {
+  return useRouteLoaderData<typeof loader>("root")?.locale ?? defaultLocale;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const locale = useLocale();
+  const t = translator(locale);
+  const location = useLocation();
+  const other: Locale = locale === "fr" ? "en" : "fr";
+  const back = encodeURIComponent(location.pathname + location.search);
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <header className="site-header">
+          <span className="brand">Tenantry</span>
+          <Link to={`/lang/${other}?redirectTo=${back}`} lang={other} hrefLang={other} className="lang-switch">
+            {t("lang.switch")}
+          </Link>
+        </header>
+        <main>{children}</main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+// One general error page; routes override only the statuses they know.
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const t = translator(useLocale());
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <section className="card">
+        <h1>{t("notFound.title")}</h1>
+        <p>{t("notFound.body")}</p>
+      </section>
+    );
+  }
+  return (
+    <section className="card">
+      <h1>Error / Erreur</h1>
+      <p>{t("error.server")}</p>
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+// The public trial signup form. Works without JavaScript (a plain POST answered by the action);
+// with it, the same schema checks each field as the user types.
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { SignupForm, type SignupActionData } from "~/components/signup-form";
+import { signupFields, validateSignup } from "~/forms/signup-schema";
+import { resolveLocale } from "~/i18n/locale";
+import { translator } from "~/i18n/messages";
+import { registerTrialSignup } from "~/models/signup.server";
+import { useLocale } from "~/root";
+
+export const meta: MetaFunction = () => [{ title: "Tenantry — Free trial / Essai gratuit" }];
+
+// A real form is a few hundred bytes; anything far larger is refused before it is parsed.
+const MAX_BODY_BYTES = 16 * 1024;
+const SIGNUP_KEY = /^[A-Za-z0-9-]{16,64}$/;
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  return {
+    signupKey: crypto.randomUUID(),
+    defaultPhoneCountry: context.services.config.defaultPhoneCountry,
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { services } = context;
+  const declaredLength = Number(request.headers.get("Content-Length") ?? 0);
+  if (declaredLength > MAX_BODY_BYTES) {
+    return json<SignupActionData>({ formError: "payload_too_large", values: {} }, { status: 413 });
+  }
+  const form = await request.formData();
+  const values = Object.fromEntries(
+    signupFields.map((field) => [field, typeof form.get(field) === "string" ? String(form.get(field)) : ""]),
+  );
+  const echo = { ...values, acceptTerms: values.acceptTerms === "on" ? "on" : "" };
+
+  // People never see the honeypot field; only a bot fills it.
+  if (String(form.get("website") ?? "") !== "") {
+    services.logger.warn("signup refused: honeypot filled", { ip: context.clientIp });
+    return json<SignupActionData>({ formError: "rejected", values: {} }, { status: 400 });
+  }
+
+  const validation = validateSignup(values, services.config.defaultPhoneCountry);
+  if (!validation.ok) {
+    return json<SignupActionData>({ fieldErrors: validation.errors, values: echo }, { status: 400 });
+  }
+
+  const submittedKey = String(form.get("signupKey") ?? "");
+  const locale = resolveLocale(request);
+  try {
+    const outcome = await registerTrialSignup(services.prisma, validation.data, {
+      ip: context.clientIp,
+      userAgent: request.headers.get("User-Agent") ?? "",
+      locale,
+      signupKey: SIGNUP_KEY.test(submittedKey) ? submittedKey : crypto.randomUUID(),
+      now: services.now(),
+      trialDays: services.config.trialDays,
+      termsVersion: services.config.termsVersion,
+      rateLimitPerHour: services.config.signupRateLimitPerHour,
+    });
+    switch (outcome.kind) {
+      case "created":
+      case "replayed":
+        return redirect(`/trial/${outcome.statusToken}`, 303);
+      case "already-subscribed":
+        return json<SignupActionData>(
+          { formError: "already_subscribed", plan: outcome.plan, values: echo },
+          { status: 409 },
+        );
+      case "rate-limited":
+        return json<SignupActionData>(
+          { formError: "rate_limited", retryAfterMinutes: Math.ceil(outcome.retryAfterSeconds / 60), values: echo },
+          { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } },
+        );
+    }
+  } catch (error) {
+    services.logger.error("signup failed", { error, ip: context.clientIp });
+    return json<SignupActionData>({ formError: "server", values: echo }, { status: 500 });
+  }
+}
+
+export default function SignupPage() {
+  const { signupKey, defaultPhoneCountry } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const locale = useLocale();
+  const t = translator(locale);
+  return (
+    <section className="card">
+      <h1>{t("site.title")}</h1>
+      <p className="tagline">{t("site.tagline")}</p>
+      <SignupForm
+        locale={locale}
+        signupKey={signupKey}
+        defaultPhoneCountry={defaultPhoneCountry}
+        actionData={actionData}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+// Tenantry's HTTP server: validates the configuration, opens and migrates the database, then
+// serves the Remix build. Run with `npm start` (which builds first) or `npm run serve`.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import { openDatabase } from "../prisma/database.ts";
+import { ConfigError, loadConfig } from "./config.server";
+import { createLogger } from "./logger.server";
+import type { AppServices } from "./services.server";
+
+const BUILD_PATH = path.resolve("build/index.js");
+
+async function main() {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    embeddedDir: config.embeddedDatabaseDir,
+    poolSize: config.databasePoolSize,
+  });
+  const migrations = await database.migrate();
+  logger.info("database ready", {
+    database: database.kind === "postgres" ? "postgresql server" : `embedded, in ${config.embeddedDatabaseDir}`,
+    migrationsApplied: migrations.applied,
+  });
+
+  const services: AppServices = {
+    config,
+    prisma: database.prisma,
+    logger,
+    pingDatabase: () => database.ping(),
+    now: () => new Date(),
+  };
+
+  const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  app.use((_req, res, next) => {
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "same-origin");
+    next();
+  });
+  // Fingerprinted assets can be cached for ever; everything else in public/ for an hour.
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+  app.use(express.static("public", { maxAge: "1h" }));
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: build.mode,
+      getLoadContext: (req) => ({ services, clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown" }),
+    }),
+  );
+
+  const server = app.listen(config.port, config.host, () => {
+    logger.info("Tenantry is listening", { url: `http://${config.host}:${config.port}/` });
+  });
+  server.on("error", (error) => {
+    logger.error("the HTTP server could not start", { error, hint: "is PORT already in use?" });
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    server.close(async () => {
+      await database.close();
+      process.exit(0);
+    });
+    // Keep-alive connections would hold close() open; a few seconds is enough for running requests.
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`Tenantry could not start: ${message}\n`);
+  }
+  process.exit(1);
+});

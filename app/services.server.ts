@@ -1,0 +1,22 @@
+// What every loader and action receives through Remix's load context. The server creates these
+// once at boot (app/server.ts); routes never open their own database or read the environment.
+import type { PrismaClient } from "../prisma/generated/client.ts";
+import type { AppConfig } from "./config.server";
+import type { Logger } from "./logger.server";
+
+export interface AppServices {
+  config: AppConfig;
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Throws when the database does not answer. */
+  pingDatabase(): Promise<void>;
+  now(): Date;
+}
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    services: AppServices;
+    /** The client's address (the proxy's X-Forwarded-For only when TRUST_PROXY is on). */
+    clientIp: string;
+  }
+}
