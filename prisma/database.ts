@@ -11,6 +11,7 @@ import { PrismaClient } from "./generated/client.ts";
 import {
   applyMigrations,
   readMigrations,
+  type MigrationFile,
   type MigrationReport,
   type MigrationSession,
 } from "./migrate.ts";
@@ -29,7 +30,8 @@ export interface DatabaseOptions {
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
-  migrate(): Promise<MigrationReport>;
+  /** Applies the committed migrations (or the given ones) that are not applied yet. */
+  migrate(migrations?: MigrationFile[]): Promise<MigrationReport>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,11 +51,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     kind: "postgres",
     prisma,
-    async migrate() {
+    async migrate(migrations) {
       // Advisory locks belong to a session: the migrator keeps one connection throughout.
       const client = await pool.connect();
       try {
-        return await applyMigrations(pgSession(client), await readMigrations());
+        return await applyMigrations(pgSession(client), migrations ?? (await readMigrations()));
       } finally {
         client.release();
       }
@@ -90,7 +92,7 @@ async function openEmbedded(dir: string): Promise<Database> {
   return {
     kind: "embedded",
     prisma,
-    async migrate() {
+    async migrate(migrations) {
       const session: MigrationSession = {
         async exec(sql) {
           await pglite.exec(sql);
@@ -99,7 +101,7 @@ async function openEmbedded(dir: string): Promise<Database> {
           return (await pglite.query<Row>(sql, params)).rows;
         },
       };
-      return applyMigrations(session, await readMigrations());
+      return applyMigrations(session, migrations ?? (await readMigrations()));
     },
     async ping() {
       await pglite.query("SELECT 1");

@@ -1,0 +1,33 @@
+// Valid signup data and context, to be overridden field by field in each test.
+import { randomUUID } from "node:crypto";
+import type { SignupData } from "../../app/forms/signup-schema.ts";
+import type { SignupContext } from "../../app/models/signup.server.ts";
+
+let counter = 0;
+
+export function signupData(overrides: Partial<SignupData> = {}): SignupData {
+  counter += 1;
+  return {
+    firstName: "Camille",
+    lastName: "Durand",
+    email: `camille.${counter}.${randomUUID().slice(0, 8)}@example.com`,
+    company: `Acme ${counter}`,
+    phone: "+33612345678",
+    acceptTerms: "on",
+    ...overrides,
+  };
+}
+
+export function signupContext(overrides: Partial<SignupContext> = {}): SignupContext {
+  return {
+    ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+    userAgent: "vitest",
+    locale: "en",
+    signupKey: randomUUID(),
+    now: new Date(),
+    trialDays: 30,
+    termsVersion: "2026-11-01",
+    rateLimitPerHour: 1000,
+    ...overrides,
+  };
+}

@@ -1,0 +1,47 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// Four projects: pure unit tests; the database tests twice, against a real PostgreSQL server and
+// against the embedded PGlite; and end-to-end tests that start the real portal (HTTP and Chromium).
+export default defineConfig({
+  root,
+  resolve: { alias: { "~": `${root}app` } },
+  test: {
+    setupFiles: [`${root}tests/support/console-guard.ts`],
+    reporters: ["default", ["json", { outputFile: `${root}test-results/vitest.json` }]],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "db-postgres",
+          include: ["tests/db/**/*.test.ts"],
+          env: { TEST_DB_KIND: "postgres" },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "db-embedded",
+          include: ["tests/db/**/*.test.ts"],
+          env: { TEST_DB_KIND: "embedded" },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
+    ],
+  },
+});
