@@ -1,6 +1,13 @@
 // The public trial signup form. Works without JavaScript (a plain POST answered by the action);
 // with it, the same schema checks each field as the user types.
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { SignupForm, type SignupActionData } from "~/components/signup-form";
 import { signupFields, validateSignup } from "~/forms/signup-schema";
@@ -8,6 +15,9 @@ import { resolveLocale } from "~/i18n/locale";
 import { translator } from "~/i18n/messages";
 import { registerTrialSignup } from "~/models/signup.server";
 import { useLocale } from "~/root";
+
+// Remix takes a document's headers from this function only: pass the action's on (Retry-After).
+export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Free trial / Essai gratuit" }];
 

@@ -1,6 +1,6 @@
 // The status page a new customer lands on: their trial and their instance's provisioning, live.
 // Its address is the only key to it (a 256-bit random token), so it is never listed or indexed.
-import { json, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { translator, type MessageKey } from "~/i18n/messages";
@@ -11,6 +11,8 @@ export const meta: MetaFunction = () => [
   { title: "Tenantry — Trial / Essai" },
   { name: "robots", content: "noindex, nofollow" },
 ];
+
+export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
 
 // States after which nothing changes without someone acting: no need to keep polling.
 const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
