@@ -8,9 +8,9 @@ apt_install() {
   fi
   if [ "$APT_UPDATED" = 0 ]; then
     echo "apt: updating package lists" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
     APT_UPDATED=1
   fi
   echo "apt: installing $*" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >&2
 }
