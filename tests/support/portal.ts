@@ -53,7 +53,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
 export function spawnPortal(env: Record<string, string>) {
   const process_ = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), ["app/server.ts"], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "debug", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", LOG_LEVEL: "debug", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
