@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing node modules"
-  npm ci --no-audit --no-fund
+  # npm install, not npm ci: the lock file npm writes here leaves out optional platform packages
+  # (rollup's, esbuild's) and npm ci then refuses it as "out of sync".
+  npm install --no-audit --no-fund
 fi
 
 echo "== PostgreSQL"
