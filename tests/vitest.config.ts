@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-// Four projects: pure unit tests; the database tests twice, against a real PostgreSQL server and
-// against the embedded PGlite; and end-to-end tests that start the real portal (HTTP and Chromium).
+// Projects: pure unit tests; the database tests twice, against a real PostgreSQL server and
+// against the embedded PGlite; the orchestrator against the real Docker engine; and end-to-end
+// tests that start the real portal (HTTP and Chromium).
 export default defineConfig({
   root,
   resolve: { alias: { "~": `${root}app` } },
@@ -31,6 +32,16 @@ export default defineConfig({
           env: { TEST_DB_KIND: "embedded" },
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Against the real Docker engine started by `npm test` (scripts/docker/ensure-engine.sh).
+          name: "docker",
+          include: ["tests/docker/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -1,0 +1,61 @@
+// The one interface every way of running stacks implements: the Docker Engine API (dockerode)
+// and Portainer. Every operation is idempotent ("inspect, then create if missing"; removing what is
+// already gone succeeds), so the job engine can retry any of them after a crash.
+import type { StackSpec } from "./stack-spec.ts";
+
+export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+export type ContainerHealth = "starting" | "healthy" | "unhealthy" | "none";
+
+export interface ContainerStatus {
+  service: string;
+  containerName: string;
+  state: ContainerState;
+  health: ContainerHealth;
+  ports: { hostIp: string; hostPort: number; containerPort: number }[];
+}
+
+export interface StackStatus {
+  project: string;
+  /** False when no container, network or volume of the project exists. */
+  exists: boolean;
+  containers: ContainerStatus[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  command: string[];
+  /** Written to the process's standard input, then closed: the way to pass secrets. */
+  stdin?: string;
+  user?: string;
+  env?: Record<string, string>;
+}
+
+export interface StackDriver {
+  readonly kind: "docker" | "portainer";
+  /** Throws EngineUnavailableError when the engine does not answer. */
+  ping(): Promise<void>;
+  /**
+   * Creates whatever of the stack is missing (networks, volumes, containers), starts its
+   * containers in dependency order, waiting for `service_healthy` dependencies, and returns once
+   * every container is started. Existing resources with the same names are kept.
+   */
+  deploy(spec: StackSpec, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Stops every container of the project (suspend). Data is kept. */
+  stop(project: string): Promise<void>;
+  /** Starts the project's stopped containers again (resume). */
+  start(project: string): Promise<void>;
+  /** Removes containers and networks of the project and, with removeVolumes, its volumes. */
+  remove(project: string, options: { removeVolumes: boolean }): Promise<void>;
+  status(project: string): Promise<StackStatus>;
+  /** The last lines of a service's logs (stdout and stderr interleaved). */
+  logs(project: string, service: string, options?: { tail?: number }): Promise<string>;
+  /** Runs a command in a service's running container. */
+  exec(project: string, service: string, options: ExecOptions): Promise<ExecResult>;
+  /** Host ports already published by any container on the engine (ours or not). */
+  publishedPorts(): Promise<Set<number>>;
+}

@@ -1,0 +1,105 @@
+// The worker: claims due jobs and runs up to `concurrency` of them at once against one engine.
+// While the engine does not answer it claims nothing, so queued jobs wait for it instead of
+// burning their retries; it says so once, and again when the engine is back.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import type { Clock } from "../clock.ts";
+import type { OrchestratorLogger } from "../logger.ts";
+import { claimNextJob } from "./job-store.ts";
+import { runClaimedJob, type JobRunnerOptions } from "./run-job.ts";
+
+export interface WorkerOptions extends Omit<JobRunnerOptions, "workerId"> {
+  prisma: PrismaClient;
+  clock: Clock;
+  logger: OrchestratorLogger;
+  concurrency: number;
+  pollIntervalMs: number;
+  /** Throws when the engine does not answer. */
+  pingEngine(): Promise<void>;
+  engineDescription: string;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Resolves once the running jobs have finished (their leases are released). */
+  stop(): Promise<void>;
+  /** Looks for work now instead of at the next poll. */
+  wake(): void;
+}
+
+export function startWorker(options: WorkerOptions): Worker {
+  const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  let engineDown = false;
+  let wakeUp: () => void = () => {};
+  const runnerOptions: JobRunnerOptions = { ...options, workerId: id };
+
+  const loop = async () => {
+    while (!stopped) {
+      if (running.size >= options.concurrency) {
+        await Promise.race(running);
+        continue;
+      }
+      let claimed = false;
+      try {
+        if (await engineAnswers()) {
+          const job = await claimNextJob(options.prisma, id, options.clock.now(), options.leaseMs);
+          if (job) {
+            claimed = true;
+            const run = runClaimedJob(runnerOptions, job)
+              .catch((error: unknown) => options.logger.error("job runner crashed", { jobId: job.id, error }))
+              .finally(() => running.delete(run));
+            running.add(run);
+          }
+        }
+      } catch (error) {
+        options.logger.error("the worker could not claim a job", { error });
+      }
+      if (!claimed) await idle();
+    }
+  };
+
+  async function engineAnswers(): Promise<boolean> {
+    try {
+      await options.pingEngine();
+      if (engineDown) options.logger.info("the container engine answers again; provisioning resumes", { engine: options.engineDescription });
+      engineDown = false;
+      return true;
+    } catch (error) {
+      if (!engineDown) {
+        options.logger.warn(
+          "no container engine answers; provisioning jobs wait in the queue until it does. " +
+            "Start Docker (or fix DOCKER_SOCKET / the Portainer settings).",
+          { engine: options.engineDescription, error },
+        );
+      }
+      engineDown = true;
+      return false;
+    }
+  }
+
+  function idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, options.pollIntervalMs);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  const done = loop();
+  options.logger.info("provisioning worker started", { workerId: id, concurrency: options.concurrency });
+  return {
+    id,
+    wake: () => wakeUp(),
+    async stop() {
+      stopped = true;
+      wakeUp();
+      await done;
+      await Promise.allSettled(running);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// Tenant secrets (database password, application key, initial password): generated once per
+// tenant from the system's cryptographic generator, stored encrypted with AES-256-GCM, decrypted
+// only where they are used. The key comes from configuration, or from a key file that is created
+// with mode 0600 on first use.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { PrismaClient } from "../prisma/generated/client.ts";
+
+const FORMAT = "v1";
+const KEY_BYTES = 32;
+
+export type SecretEncoding = "hex" | "base64url";
+
+/**
+ * A new random secret: `bytes` bytes (at least 16, i.e. 128 bits) in an alphabet that is safe in
+ * URLs, YAML and shells (hex, or base64url without padding).
+ */
+export function generateSecret(bytes: number, encoding: SecretEncoding = "hex"): string {
+  if (!Number.isInteger(bytes) || bytes < 16) throw new RangeError("a secret needs at least 16 random bytes (128 bits)");
+  return randomBytes(bytes).toString(encoding);
+}
+
+export class SecretKeyError extends Error {
+  override name = "SecretKeyError";
+}
+
+/** Encrypts and decrypts secrets; `context` (tenant and name) is authenticated with each value. */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== KEY_BYTES) throw new SecretKeyError(`the secrets key must be ${KEY_BYTES} bytes, not ${key.length}`);
+    this.#key = key;
+  }
+
+  encrypt(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    cipher.setAAD(Buffer.from(context));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    return [FORMAT, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(":");
+  }
+
+  decrypt(sealed: string, context: string): string {
+    const [format, iv, tag, ciphertext] = sealed.split(":");
+    if (format !== FORMAT || !iv || !tag || ciphertext === undefined) {
+      throw new SecretKeyError("a stored secret is not in the v1 format; it cannot be decrypted");
+    }
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.#key, Buffer.from(iv, "base64url"));
+      decipher.setAAD(Buffer.from(context));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+    } catch (error) {
+      throw new SecretKeyError(
+        "a stored secret could not be decrypted: the secrets key is not the one it was encrypted with " +
+          "(check SECRETS_KEY, or the key file under the data folder)",
+        { cause: error },
+      );
+    }
+  }
+}
+
+/** Reads a key given in configuration: 32 bytes as 64 hex digits or as base64. */
+export function parseSecretKey(text: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
+  if (key.length !== KEY_BYTES) {
+    throw new SecretKeyError("the secrets key must be 32 bytes, written as 64 hex digits or in base64 (openssl rand -hex 32)");
+  }
+  return key;
+}
+
+/** The key in `file`, created (random, mode 0600) when the file does not exist yet. */
+export async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
+  await mkdir(path.dirname(file), { recursive: true });
+  try {
+    const handle = await open(file, "wx", 0o600);
+    try {
+      await handle.writeFile(randomBytes(KEY_BYTES).toString("hex") + "\n");
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  // The umask could have widened the mode of a file we created; never leave the key readable.
+  await chmod(file, 0o600);
+  return parseSecretKey(await readFile(file, "utf8"));
+}
+
+/**
+ * The tenant's secret `name`: decrypted from the database, or generated, encrypted and stored the
+ * first time. Never regenerated: a database cluster keeps the first password it was given.
+ */
+export async function tenantSecret(
+  prisma: PrismaClient,
+  box: SecretBox,
+  tenantId: string,
+  name: string,
+  generate: () => string,
+): Promise<string> {
+  const context = `${tenantId}/${name}`;
+  const existing = await prisma.tenantSecret.findUnique({ where: { tenantId_name: { tenantId, name } } });
+  if (existing) return box.decrypt(existing.ciphertext, context);
+  const value = generate();
+  try {
+    await prisma.tenantSecret.create({ data: { tenantId, name, ciphertext: box.encrypt(value, context) } });
+    return value;
+  } catch (error) {
+    // Another worker stored it first (unique tenantId+name): theirs is the one.
+    if ((error as { code?: string }).code !== "P2002") throw error;
+    const stored = await prisma.tenantSecret.findUniqueOrThrow({ where: { tenantId_name: { tenantId, name } } });
+    return box.decrypt(stored.ciphertext, context);
+  }
+}
+
+/** Replaces every occurrence of the given secrets in a text (error messages, logs) by "***". */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length >= 6) out = out.split(secret).join("***");
+  return out;
+}
