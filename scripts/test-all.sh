@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: everything a fresh machine needs for the tests, then every test.
-# Installs what is missing (node modules; Debian's postgresql and chromium), starts PostgreSQL,
-# type-checks, builds the portal, runs the vitest projects (unit, db-postgres, db-embedded, e2e),
+# Installs what is missing (node modules; Debian's postgresql, chromium and docker.io), starts
+# PostgreSQL and the Docker engine, builds the local tenant images, type-checks, builds the portal,
+# runs the vitest projects (unit, db-postgres, db-embedded, docker, e2e),
 # and ends with one summary line. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,12 @@ if [ -z "${CHROMIUM_PATH:-}" ]; then
 fi
 export CHROMIUM_PATH
 echo "browser tests use $CHROMIUM_PATH"
+
+echo "== Docker engine and local images"
+# No image registry is reachable here: the tenant images are built locally (debootstrap, about a
+# minute the first time; skipped when they exist).
+bash scripts/docker/ensure-engine.sh
+bash scripts/docker/build-images.sh
 
 echo "== type check"
 npx tsc --noEmit

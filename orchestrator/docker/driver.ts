@@ -1,0 +1,191 @@
+// The StackDriver over the Docker Engine API (dockerode): creates each network, volume and
+// container of a StackSpec itself, in the spec's order, instead of running compose.
+//
+// What callers can rely on:
+// - deploy is "inspect, then create if missing" for every resource; an existing container of the
+//   project is kept unchanged even if the spec now differs (see ensureContainer), and a resource
+//   with the stack's name owned by another project fails the deploy (never adopted).
+// - Every image is checked before anything is created, so ImageMissingError leaves nothing behind.
+// - deploy waits, before starting a service, for its depends_on conditions; it does not wait for
+//   the last services' own health (the job engine's readiness steps do).
+// - start(project) needs no spec: containers carry their deploy order and depends_on as labels
+//   (labels.ts) and are started in that order, with the same waits.
+import type Dockerode from "dockerode";
+import type { ExecOptions, StackDriver } from "../driver.ts";
+import { DriverError } from "../errors.ts";
+import type { ServiceSpec, StackSpec } from "../stack-spec.ts";
+import { systemClock, type Clock } from "../clock.ts";
+import {
+  ensureContainer,
+  projectContainers,
+  removeContainer,
+  startContainer,
+  stopContainer,
+  type ProjectContainer,
+} from "./containers.ts";
+import { dockerCall, dockerCallOrNull } from "./errors.ts";
+import { runExec } from "./exec.ts";
+import { waitForDependency } from "./health.ts";
+import { ensureImage } from "./images.ts";
+import { decodeDependsOn, DRIVER_LABELS } from "./labels.ts";
+import { containerLogs } from "./logs.ts";
+import { ensureNetwork, removeProjectNetworks } from "./networks.ts";
+import { publishedPorts } from "./ports.ts";
+import { secretValues, secretValuesOfEnv } from "./secrets.ts";
+import { checkSpec } from "./spec-checks.ts";
+import { projectStatus } from "./status.ts";
+import { ensureVolume, removeProjectVolumes } from "./volumes.ts";
+
+export interface DockerDriverOptions {
+  /** The engine client, configured by the caller (socket path or host, request timeout). */
+  docker: Dockerode;
+  /** Time for waits; the system clock by default. */
+  clock?: Clock;
+  /** Bound on pulling an image absent from the engine; 0 never pulls. Default 120 s. */
+  pullTimeoutMs?: number;
+  /** Bound on waiting for one depends_on condition. Default 180 s. */
+  healthTimeoutMs?: number;
+  /** How often a dependency's state is read while waiting. Default 500 ms. */
+  pollIntervalMs?: number;
+  /** Grace period given to a container on stop before SIGKILL (PostgreSQL needs a few seconds). Default 20 s. */
+  stopTimeoutSeconds?: number;
+  /** Bound on one exec. Default 120 s. */
+  execTimeoutMs?: number;
+}
+
+export function createDockerDriver(options: DockerDriverOptions): StackDriver {
+  const { docker } = options;
+  const clock = options.clock ?? systemClock;
+  const pullTimeoutMs = options.pullTimeoutMs ?? 120_000;
+  const healthTimeoutMs = options.healthTimeoutMs ?? 180_000;
+  const pollMs = options.pollIntervalMs ?? 500;
+  const stopTimeoutSeconds = options.stopTimeoutSeconds ?? 20;
+  const execTimeoutMs = options.execTimeoutMs ?? 120_000;
+
+  async function waitForDependencies(
+    project: string,
+    service: string,
+    dependsOn: ServiceSpec["dependsOn"],
+    secrets: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (const dep of dependsOn) {
+      await waitForDependency(docker, {
+        project,
+        dependent: service,
+        dependency: dep.service,
+        condition: dep.condition,
+        timeoutMs: healthTimeoutMs,
+        pollMs,
+        clock,
+        secrets,
+        ...(signal ? { signal } : {}),
+      });
+    }
+  }
+
+  async function serviceContainer(project: string, service: string): Promise<ProjectContainer> {
+    const [container] = await projectContainers(docker, project, service);
+    if (!container) {
+      throw new DriverError(`Project ${project} has no container for service "${service}"; deploy the stack first.`, {
+        transient: false,
+      });
+    }
+    return container;
+  }
+
+  /** Secret values of the project's containers, for redaction when no spec is at hand. */
+  async function projectSecrets(containers: ProjectContainer[]): Promise<string[]> {
+    const envs = [];
+    for (const c of containers) {
+      const info = await dockerCallOrNull(`inspecting container ${c.name}`, () => docker.getContainer(c.id).inspect());
+      envs.push(info?.Config.Env);
+    }
+    return secretValuesOfEnv(envs);
+  }
+
+  return {
+    kind: "docker",
+
+    async ping() {
+      await dockerCall("pinging the engine", () => docker.ping());
+    },
+
+    async deploy(spec: StackSpec, deployOptions?: { signal?: AbortSignal }) {
+      const signal = deployOptions?.signal;
+      signal?.throwIfAborted();
+      checkSpec(spec);
+      const secrets = secretValues(spec);
+      for (const image of new Set(spec.services.map((s) => s.image))) {
+        signal?.throwIfAborted();
+        await ensureImage(docker, image, { pullTimeoutMs, ...(signal ? { signal } : {}) });
+      }
+      for (const network of spec.networks) {
+        signal?.throwIfAborted();
+        await ensureNetwork(docker, spec.project, network);
+      }
+      for (const volume of spec.volumes) {
+        signal?.throwIfAborted();
+        await ensureVolume(docker, spec.project, volume);
+      }
+      for (const [index, service] of spec.services.entries()) {
+        signal?.throwIfAborted();
+        const id = await ensureContainer(docker, spec.project, service, index, secrets);
+        await waitForDependencies(spec.project, service.name, service.dependsOn, secrets, signal);
+        signal?.throwIfAborted();
+        await startContainer(docker, id, service.containerName);
+      }
+    },
+
+    async stop(project: string) {
+      // Dependents first, so that the app never sees its database vanish under a live request.
+      const containers = (await projectContainers(docker, project)).reverse();
+      for (const c of containers) {
+        if (c.state === "exited" || c.state === "created" || c.state === "dead") continue;
+        await stopContainer(docker, c.id, c.name, stopTimeoutSeconds);
+      }
+    },
+
+    async start(project: string) {
+      const containers = await projectContainers(docker, project);
+      if (containers.length === 0) {
+        throw new DriverError(`Project ${project} has no container to start; deploy the stack again to recreate it.`, {
+          transient: false,
+        });
+      }
+      const secrets = await projectSecrets(containers);
+      for (const c of containers) {
+        await waitForDependencies(project, c.service, decodeDependsOn(c.labels[DRIVER_LABELS.dependsOn]), secrets);
+        await startContainer(docker, c.id, c.name);
+      }
+    },
+
+    async remove(project: string, removeOptions: { removeVolumes: boolean }) {
+      for (const c of await projectContainers(docker, project)) {
+        await removeContainer(docker, c.id, c.name);
+      }
+      await removeProjectNetworks(docker, project);
+      if (removeOptions.removeVolumes) await removeProjectVolumes(docker, project);
+    },
+
+    status: (project: string) => projectStatus(docker, project),
+
+    async logs(project: string, service: string, logOptions?: { tail?: number }) {
+      const c = await serviceContainer(project, service);
+      return containerLogs(docker, c.id, c.name, logOptions?.tail ?? 100);
+    },
+
+    async exec(project: string, service: string, execOptions: ExecOptions) {
+      const c = await serviceContainer(project, service);
+      if (c.state !== "running") {
+        throw new DriverError(
+          `Service "${service}" of ${project} is ${c.state}, not running, so nothing can run in it; start the stack first.`,
+          { transient: c.state === "restarting" },
+        );
+      }
+      return runExec(docker, c, execOptions, { timeoutMs: execTimeoutMs, clock });
+    },
+
+    publishedPorts: () => publishedPorts(docker),
+  };
+}
