@@ -33,6 +33,31 @@ const envSchema = z.object({
     .regex(/^[A-Z]{2}$/, "must be a two-letter country code such as FR or US")
     .default("FR"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+  TENANT_TEMPLATE: z.string().regex(/^[a-z0-9-]+$/, "must name a folder of compose-templates/").default("demo"),
+  TENANT_PORT_RANGE: z
+    .string()
+    .regex(/^\d+-\d+$/, "must be a range such as 20000-20999")
+    .refine((v) => {
+      const [first, last] = v.split("-").map(Number) as [number, number];
+      return first >= 1024 && last <= 65535 && first <= last;
+    }, "must stay within 1024-65535, first port first")
+    .default("20000-20999"),
+  TENANT_BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  TENANT_URL: z
+    .string()
+    .regex(/\{(port|slug)\}/, "must contain {port} or {slug}, e.g. https://{slug}.example.com/")
+    .default("http://localhost:{port}/"),
+  TENANT_APP_IMAGE: z.string().min(1).optional(),
+  TENANT_POSTGRES_IMAGE: z.string().min(1).optional(),
+  SECRETS_KEY: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, "must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
+    .optional(),
+  WORKER: flag.default(true),
+  PROVISIONING_CONCURRENCY: wholeNumber(1, 32).default(2),
+  PROVISIONING_TIMEOUT_SECONDS: wholeNumber(30, 3600).default(300),
+  WORKER_LEASE_SECONDS: wholeNumber(2, 600).default(30),
 });
 
 export type AppConfig = {
@@ -48,6 +73,23 @@ export type AppConfig = {
   termsVersion: string;
   defaultPhoneCountry: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  orchestrator: {
+    dockerSocket: string;
+    template: string;
+    portRange: { first: number; last: number };
+    bindAddress: string;
+    tenantUrl: string;
+    /** Template variables the vendor overrides (image names). */
+    templateValues: Record<string, string>;
+    /** 32-byte key from SECRETS_KEY; absent: a key file under the data folder. */
+    secretsKey: string | undefined;
+    secretsKeyFile: string;
+    runWorker: boolean;
+    concurrency: number;
+    timeoutMs: number;
+    /** A crashed worker's job is taken over this long after its last heartbeat. */
+    leaseMs: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -85,10 +127,28 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     termsVersion: e.TERMS_VERSION,
     defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
     logLevel: e.LOG_LEVEL,
+    orchestrator: {
+      dockerSocket: e.DOCKER_SOCKET,
+      template: e.TENANT_TEMPLATE,
+      portRange: (([first, last]) => ({ first: first!, last: last! }))(e.TENANT_PORT_RANGE.split("-").map(Number)),
+      bindAddress: e.TENANT_BIND_ADDRESS,
+      tenantUrl: e.TENANT_URL,
+      templateValues: {
+        ...(e.TENANT_APP_IMAGE ? { APP_IMAGE: e.TENANT_APP_IMAGE } : {}),
+        ...(e.TENANT_POSTGRES_IMAGE ? { POSTGRES_IMAGE: e.TENANT_POSTGRES_IMAGE } : {}),
+      },
+      secretsKey: e.SECRETS_KEY,
+      secretsKeyFile: path.join(dataDir, "secrets.key"),
+      runWorker: e.WORKER,
+      concurrency: e.PROVISIONING_CONCURRENCY,
+      timeoutMs: e.PROVISIONING_TIMEOUT_SECONDS * 1000,
+      leaseMs: e.WORKER_LEASE_SECONDS * 1000,
+    },
   };
 }
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
+  if (key === "SECRETS_KEY") return "***";
   return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { openDatabase } from "../prisma/database.ts";
+import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
 import type { AppServices } from "./services.server";
@@ -16,16 +16,10 @@ async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
 
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    embeddedDir: config.embeddedDatabaseDir,
-    poolSize: config.databasePoolSize,
-  });
-  const migrations = await database.migrate();
-  logger.info("database ready", {
-    database: database.kind === "postgres" ? "postgresql server" : `embedded, in ${config.embeddedDatabaseDir}`,
-    migrationsApplied: migrations.applied,
-  });
+  const database = await openDatabaseFor(config, logger);
+  const orchestrator = await openOrchestratorFor(config, database, logger);
+  // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
+  const worker = config.orchestrator.runWorker ? orchestrator.startWorker() : null;
 
   const services: AppServices = {
     config,
@@ -71,6 +65,7 @@ async function main() {
     stopping = true;
     logger.info("stopping", { signal });
     server.close(async () => {
+      await worker?.stop();
       await database.close();
       process.exit(0);
     });

@@ -1,0 +1,40 @@
+// The provisioning worker on its own (`npm run worker`), for running it apart from the portal
+// (then start the portal with WORKER=false). Both share the database.
+import { setTimeout as sleep } from "node:timers/promises";
+import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
+import { ConfigError, loadConfig } from "./config.server";
+import { createLogger } from "./logger.server";
+
+// For crash tests only: "step:ms" makes the worker wait `ms` inside that step, after its work and
+// before it is recorded as done, so a test can SIGKILL it at the worst moment.
+function crashTestPause(value: string | undefined) {
+  if (!value) return undefined;
+  const [step, ms] = value.split(":");
+  return async (current: string) => {
+    if (current === step) await sleep(Number(ms));
+  };
+}
+
+async function main() {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabaseFor(config, logger);
+  const pause = crashTestPause(process.env.TENANTRY_CRASH_TEST_PAUSE);
+  const orchestrator = await openOrchestratorFor(config, database, logger, pause ? { afterStepWork: pause } : {});
+  const worker = orchestrator.startWorker();
+  const stop = async (signal: string) => {
+    logger.info("stopping the worker", { signal });
+    await worker.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    error instanceof ConfigError ? `${error.message}\n` : `The worker could not start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+// Tenantry's orchestrator: the one door the portal goes through. It runs tenants' stacks through
+// a StackDriver, as jobs persisted in the database and run by a worker. It reads no environment
+// variable: the portal passes its configuration in.
+import path from "node:path";
+import Dockerode from "dockerode";
+import type { PrismaClient } from "../prisma/generated/client.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { createDockerDriver } from "./docker/driver.ts";
+import type { StackDriver, StackStatus } from "./driver.ts";
+import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
+import { startWorker, type Worker } from "./jobs/worker.ts";
+import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
+import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
+import type { OrchestratorLogger } from "./logger.ts";
+import type { PortRange } from "./ports.ts";
+import { SecretBox } from "./secrets.ts";
+import { loadTemplates } from "./templates/load.ts";
+
+export { TemplateError, OrchestratorError } from "./errors.ts";
+export type { StackStatus, ContainerStatus } from "./driver.ts";
+export type { Worker } from "./jobs/worker.ts";
+export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
+
+export interface OrchestratorOptions {
+  prisma: PrismaClient;
+  logger: OrchestratorLogger;
+  clock?: Clock;
+  /** Where the Docker engine listens (unix socket path). */
+  dockerSocket: string;
+  /** Folder holding one folder per compose template. */
+  templatesDir: string;
+  /** The template new tenants get. */
+  template: string;
+  templateValues?: Record<string, string>;
+  portRange: PortRange;
+  bindAddress: string;
+  /** 32-byte key encrypting tenant secrets. */
+  secretKey: Buffer;
+  /** Jobs run at once against the engine (default 2). */
+  concurrency?: number;
+  /** A job still unfinished this long after it started fails (default 5 minutes). */
+  timeoutMs?: number;
+  leaseMs?: number;
+  pollIntervalMs?: number;
+  backoff?: BackoffPolicy;
+  /** Test hook for crash tests (see JobRunnerOptions.afterStepWork). */
+  afterStepWork?: (step: string) => Promise<void>;
+}
+
+export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision";
+
+export interface Orchestrator {
+  /** Starts the worker that runs queued jobs; stop it before closing the database. */
+  startWorker(): Worker;
+  /** Queues a lifecycle job for a tenant; the worker runs it. Returns the job's id. */
+  request(tenantId: string, action: LifecycleAction, requestedBy: string): Promise<string>;
+  /** What the engine runs for the tenant now. */
+  status(tenantId: string): Promise<StackStatus>;
+  logs(tenantId: string, service: string, tail?: number): Promise<string>;
+  /** Throws when the engine does not answer. */
+  ping(): Promise<void>;
+}
+
+/** Loads and validates the templates (a broken template stops the boot), then wires everything. */
+export async function createOrchestrator(options: OrchestratorOptions): Promise<Orchestrator> {
+  const templates = await loadTemplates(options.templatesDir);
+  const template = templates.get(options.template);
+  if (!template) {
+    throw new Error(
+      `No compose template "${options.template}" in ${path.resolve(options.templatesDir)} ` +
+        `(found: ${[...templates.keys()].join(", ") || "none"}). Set TENANT_TEMPLATE to one of them.`,
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  const driver: StackDriver = createDockerDriver({
+    docker: new Dockerode({ socketPath: options.dockerSocket, timeout: 60_000 }),
+    clock,
+  });
+  const deps: LifecycleDeps = {
+    prisma: options.prisma,
+    driver,
+    clock,
+    logger: options.logger,
+    secretBox: new SecretBox(options.secretKey),
+    template,
+    templateValues: options.templateValues ?? {},
+    portRange: options.portRange,
+    bindAddress: options.bindAddress,
+  };
+  const slugOf = async (tenantId: string) =>
+    (await options.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } })).slug;
+
+  return {
+    startWorker: () =>
+      startWorker({
+        prisma: options.prisma,
+        clock,
+        logger: options.logger,
+        concurrency: options.concurrency ?? 2,
+        pollIntervalMs: options.pollIntervalMs ?? 1_000,
+        leaseMs: options.leaseMs ?? 30_000,
+        timeoutMs: options.timeoutMs ?? 5 * 60_000,
+        backoff: options.backoff ?? defaultBackoff,
+        definitions: lifecycleDefinitions(deps),
+        pingEngine: () => driver.ping(),
+        engineDescription: `docker at ${options.dockerSocket}`,
+        ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
+      }),
+    async request(tenantId, action, requestedBy) {
+      const job = await options.prisma.provisioningJob.create({ data: { tenantId, kind: action, requestedBy } });
+      return job.id;
+    },
+    status: async (tenantId) => driver.status(projectName(await slugOf(tenantId))),
+    logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
+    ping: () => driver.ping(),
+  };
+}

@@ -1,0 +1,26 @@
+// What every lifecycle job needs, built once by createOrchestrator.
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import type { Clock } from "../clock.ts";
+import type { StackDriver } from "../driver.ts";
+import type { OrchestratorLogger } from "../logger.ts";
+import type { PortRange } from "../ports.ts";
+import type { SecretBox } from "../secrets.ts";
+import type { Template } from "../templates/template.ts";
+
+export interface LifecycleDeps {
+  prisma: PrismaClient;
+  driver: StackDriver;
+  clock: Clock;
+  logger: OrchestratorLogger;
+  secretBox: SecretBox;
+  template: Template;
+  /** Values of the template's config variables set by the vendor (image names…). */
+  templateValues: Record<string, string>;
+  portRange: PortRange;
+  /** Host address tenant ports are published on. */
+  bindAddress: string;
+}
+
+export function projectName(slug: string): string {
+  return `client-${slug}`;
+}

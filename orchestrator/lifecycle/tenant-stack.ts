@@ -1,0 +1,46 @@
+// A tenant's stack, rendered from its template with its own secrets and ports. Secrets and ports
+// are reserved once (stored encrypted, leased) and read back on every later render, so rendering
+// again after a crash or for a resume gives the very same stack.
+import { leasePort } from "../ports.ts";
+import { tenantSecret } from "../secrets.ts";
+import { generateSecret } from "../templates/generate-secret.ts";
+import { variablesToReserve } from "../templates/manifest.ts";
+import { renderTenant, type RenderedTenant } from "../templates/render.ts";
+import type { JobContext } from "../jobs/run-job.ts";
+import type { LifecycleDeps } from "./context.ts";
+
+export const INITIAL_PASSWORD = "initial_password";
+// 128 bits in base64url: short enough to type, long enough not to guess.
+const INITIAL_PASSWORD_SPEC = { bytes: 16, encoding: "base64url" } as const;
+
+/** Reserves (first time) or reads back (later) every secret and port, then renders the stack. */
+export async function tenantStack(deps: LifecycleDeps, context: JobContext): Promise<RenderedTenant> {
+  const { tenant } = context;
+  const reserve = variablesToReserve(deps.template.manifest);
+  const values: Record<string, string | number> = { ...deps.templateValues };
+  for (const secret of reserve.secrets) {
+    const value = await tenantSecret(deps.prisma, deps.secretBox, tenant.id, secret.name, () => generateSecret(secret.generate));
+    context.registerSecret(value);
+    values[secret.name] = value;
+  }
+  for (const port of reserve.ports) {
+    values[port] = await leasePort({
+      prisma: deps.prisma,
+      tenantId: tenant.id,
+      purpose: port,
+      range: deps.portRange,
+      publishedOnEngine: () => deps.driver.publishedPorts(),
+      bindAddress: deps.bindAddress,
+    });
+  }
+  return renderTenant(deps.template, { tenantId: tenant.id, slug: tenant.slug, values });
+}
+
+/** The customer's temporary password: generated once, stored encrypted. */
+export async function initialPassword(deps: LifecycleDeps, context: JobContext): Promise<string> {
+  const password = await tenantSecret(deps.prisma, deps.secretBox, context.tenant.id, INITIAL_PASSWORD, () =>
+    generateSecret(INITIAL_PASSWORD_SPEC),
+  );
+  context.registerSecret(password);
+  return password;
+}
