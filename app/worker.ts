@@ -9,9 +9,13 @@ import { createLogger } from "./logger.server";
 // before it is recorded as done, so a test can SIGKILL it at the worst moment.
 function crashTestPause(value: string | undefined) {
   if (!value) return undefined;
-  const [step, ms] = value.split(":");
+  const separator = value.lastIndexOf(":");
+  const step = value.slice(0, separator);
+  const ms = Number(value.slice(separator + 1));
   return async (current: string) => {
-    if (current === step) await sleep(Number(ms));
+    if (current !== step) return;
+    process.stdout.write(`crash-test pause in step ${step}\n`);
+    await sleep(ms);
   };
 }
 

@@ -50,10 +50,13 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
   };
 }
 
-export function spawnPortal(env: Record<string, string>) {
-  const process_ = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), ["app/server.ts"], {
+export function spawnPortal(env: Record<string, string>, entry = "app/server.ts") {
+  // node itself with tsx as a loader, not the tsx command: that one runs node as a child, and a
+  // SIGKILL sent to it would leave the real process running.
+  const process_ = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", LOG_LEVEL: "debug", ...env },
+    // No provisioning worker unless a test asks for one: portal tests must not start stacks.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", LOG_LEVEL: "debug", WORKER: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -43,6 +43,7 @@ export async function startTenantLab(env: Record<string, string> = {}): Promise<
     DATA_DIR: dataDir,
     TENANT_PORT_RANGE: await portRange(),
     SIGNUP_RATE_LIMIT_PER_HOUR: "1000",
+    WORKER: "true",
     ...LOCAL_IMAGES,
     ...env,
   };

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm start`, the quick start: prepares the local Docker engine with tenant images built here
+# (no image registry is needed), builds the portal and starts it on its embedded defaults
+# (embedded database in ./data, development settings). Without a Docker engine the portal still
+# starts: signups are kept and their provisioning waits until an engine answers.
+# On a real server, set TENANT_APP_IMAGE / TENANT_POSTGRES_IMAGE (or keep the template's official
+# images) and run `npm run build && npm run serve`; TENANTRY_SKIP_LOCAL_IMAGES=1 skips this setup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${TENANTRY_SKIP_LOCAL_IMAGES:-0}" != 1 ]; then
+  if bash scripts/docker/ensure-engine.sh && bash scripts/docker/build-images.sh; then
+    export TENANT_APP_IMAGE=${TENANT_APP_IMAGE:-tenantry/demo-app:local}
+    export TENANT_POSTGRES_IMAGE=${TENANT_POSTGRES_IMAGE:-tenantry/postgres:15-local}
+  else
+    echo "start: no Docker engine could be prepared (see above). The portal starts anyway; provisioning waits for an engine." >&2
+  fi
+fi
+
+npx remix build
+exec node --import tsx app/server.ts
