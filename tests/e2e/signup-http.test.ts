@@ -1,5 +1,8 @@
 // The portal over HTTP, as a browser without JavaScript uses it: the real server process, the real
 // database (embedded by default, PostgreSQL where the test needs to break it).
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPostgresDatabase } from "../support/test-database.ts";
@@ -192,5 +195,34 @@ describe("boot", () => {
     expect(child.output()).toContain("Invalid configuration");
     expect(child.output()).toMatch(/PORT: must be a whole number between 1 and 65535 \(got "seventy"\)/);
     expect(child.output()).toMatch(/TRIAL_DAYS: must be a whole number/);
+  });
+
+  it("stops when the configured compose template does not exist", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-boot-"));
+    const child = spawnPortal({ PORT: String(await freePort()), DATA_DIR: dataDir, TENANT_TEMPLATE: "no-such-template" });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/No compose template "no-such-template" in .*compose-templates \(found: demo\)/);
+  });
+});
+
+describe("portal without a container engine", () => {
+  let portal: Portal;
+  beforeAll(async () => {
+    portal = await startPortal({ WORKER: "true", DOCKER_SOCKET: "/nonexistent/docker.sock" });
+  });
+  afterAll(async () => {
+    await portal?.stop();
+  });
+
+  it("says so clearly, still takes signups, and keeps their jobs waiting", async () => {
+    const response = await postSignup(portal.url, person());
+    expect(response.status).toBe(303);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(portal.output()).toMatch(/no container engine answers; provisioning jobs wait in the queue until it does/);
+    expect(portal.output()).toContain("docker at /nonexistent/docker.sock");
+    const html = await (await fetch(`${portal.url}${response.headers.get("location")}`, { headers: { "Accept-Language": "en" } })).text();
+    expect(html).toContain('data-state="pending"');
+    // Said once, not at every poll.
+    expect(portal.output().match(/no container engine answers/g)).toHaveLength(1);
   });
 });

@@ -209,9 +209,9 @@ describe("the demo template", () => {
     expect(app!.nanoCpus).toBe(500_000_000);
     expect(postgres!.healthcheck).toEqual({
       test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "app", "-d", "app"],
-      intervalMs: 5000,
+      intervalMs: 2000,
       timeoutMs: 5000,
-      retries: 30,
+      retries: 60,
       startPeriodMs: 10_000,
     });
     expect(postgres!.restart).toBe("unless-stopped");
@@ -254,7 +254,7 @@ describe("the demo template", () => {
       user: "postgres",
       command: ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-U", "app", "-d", "app"],
       expect: { exitCode: 0 },
-      intervalMs: 2000,
+      intervalMs: 1000,
       timeoutMs: 120_000,
     });
     expect(readiness[1]).toMatchObject({ expect: { exitCode: 0, stdoutTrimmed: "t" } });
