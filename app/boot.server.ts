@@ -39,6 +39,8 @@ export async function openOrchestratorFor(
     templateValues: o.templateValues,
     portRange: o.portRange,
     bindAddress: o.bindAddress,
+    tenantUrl: o.tenantUrl,
+    mail: config.mail,
     secretKey,
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,

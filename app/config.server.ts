@@ -58,6 +58,11 @@ const envSchema = z.object({
   PROVISIONING_CONCURRENCY: wholeNumber(1, 32).default(2),
   PROVISIONING_TIMEOUT_SECONDS: wholeNumber(30, 3600).default(300),
   WORKER_LEASE_SECONDS: wholeNumber(2, 600).default(30),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]/, "must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465")
+    .optional(),
+  MAIL_FROM: z.string().min(3).default("Tenantry <no-reply@localhost>"),
 });
 
 export type AppConfig = {
@@ -89,6 +94,12 @@ export type AppConfig = {
     timeoutMs: number;
     /** A crashed worker's job is taken over this long after its last heartbeat. */
     leaseMs: number;
+  };
+  mail: {
+    /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
+    smtpUrl: string | undefined;
+    devMailboxDir: string;
+    from: string;
   };
 };
 
@@ -144,11 +155,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       timeoutMs: e.PROVISIONING_TIMEOUT_SECONDS * 1000,
       leaseMs: e.WORKER_LEASE_SECONDS * 1000,
     },
+    mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
   if (key === "SECRETS_KEY") return "***";
+  if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
 }

@@ -20,6 +20,11 @@ async function main() {
   const orchestrator = await openOrchestratorFor(config, database, logger);
   // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
   const worker = config.orchestrator.runWorker ? orchestrator.startWorker() : null;
+  const mailSender = config.orchestrator.runWorker ? orchestrator.startMailSender() : null;
+  logger.info("email delivery", {
+    to: orchestrator.mailDescription,
+    ...(config.mail.smtpUrl ? {} : { hint: "no SMTP_URL: messages are kept in the development mailbox; list them with `npm run mailbox`" }),
+  });
 
   const services: AppServices = {
     config,
@@ -66,6 +71,7 @@ async function main() {
     logger.info("stopping", { signal });
     server.close(async () => {
       await worker?.stop();
+      await mailSender?.stop();
       await database.close();
       process.exit(0);
     });

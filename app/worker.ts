@@ -26,9 +26,11 @@ async function main() {
   const pause = crashTestPause(process.env.TENANTRY_CRASH_TEST_PAUSE);
   const orchestrator = await openOrchestratorFor(config, database, logger, pause ? { afterStepWork: pause } : {});
   const worker = orchestrator.startWorker();
+  const mailSender = orchestrator.startMailSender();
   const stop = async (signal: string) => {
     logger.info("stopping the worker", { signal });
     await worker.stop();
+    await mailSender.stop();
     await database.close();
     process.exit(0);
   };

@@ -11,6 +11,8 @@ import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
+import { startMailSender, type MailSender } from "./mail/sender.ts";
+import { devMailboxTransport, smtpTransport, type MailTransport } from "./mail/transports.ts";
 import type { OrchestratorLogger } from "./logger.ts";
 import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
@@ -20,6 +22,9 @@ export { TemplateError, OrchestratorError } from "./errors.ts";
 export type { StackStatus, ContainerStatus } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
 export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
+export { readDevMailbox, type StoredMail } from "./mail/transports.ts";
+export { retryFailedEmail } from "./mail/outbox.ts";
+export type { MailSender } from "./mail/sender.ts";
 
 export interface OrchestratorOptions {
   prisma: PrismaClient;
@@ -34,6 +39,10 @@ export interface OrchestratorOptions {
   templateValues?: Record<string, string>;
   portRange: PortRange;
   bindAddress: string;
+  /** Customers' address of their instance, with {port} and {slug} to fill in. */
+  tenantUrl: string;
+  /** Where email goes: an SMTP URL, or (absent) the development mailbox folder. */
+  mail: { smtpUrl?: string; devMailboxDir: string; from: string };
   /** 32-byte key encrypting tenant secrets. */
   secretKey: Buffer;
   /** Jobs run at once against the engine (default 2). */
@@ -43,15 +52,23 @@ export interface OrchestratorOptions {
   leaseMs?: number;
   pollIntervalMs?: number;
   backoff?: BackoffPolicy;
+  /** Deliveries tried per message before it is marked failed (default 10). */
+  mailMaxAttempts?: number;
+  /** Delays between deliveries (default from 30 s, doubling, up to 30 minutes). */
+  mailBackoff?: BackoffPolicy;
   /** Test hook for crash tests (see JobRunnerOptions.afterStepWork). */
   afterStepWork?: (step: string) => Promise<void>;
 }
 
-export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision";
+export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision" | "resend_credentials";
 
 export interface Orchestrator {
   /** Starts the worker that runs queued jobs; stop it before closing the database. */
   startWorker(): Worker;
+  /** Starts delivering the email outbox (SMTP, or the development mailbox). */
+  startMailSender(): MailSender;
+  /** Where email goes, for the operator ("SMTP host:port" or the mailbox folder). */
+  readonly mailDescription: string;
   /** Queues a lifecycle job for a tenant; the worker runs it. Returns the job's id. */
   request(tenantId: string, action: LifecycleAction, requestedBy: string): Promise<string>;
   /** What the engine runs for the tenant now. */
@@ -86,7 +103,10 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     templateValues: options.templateValues ?? {},
     portRange: options.portRange,
     bindAddress: options.bindAddress,
+    tenantUrl: options.tenantUrl,
   };
+  const transport = (): MailTransport =>
+    options.mail.smtpUrl ? smtpTransport(options.mail.smtpUrl) : devMailboxTransport(options.mail.devMailboxDir);
   const slugOf = async (tenantId: string) =>
     (await options.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } })).slug;
 
@@ -105,6 +125,19 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         pingEngine: () => driver.ping(),
         engineDescription: `docker at ${options.dockerSocket}`,
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
+      }),
+    mailDescription: transport().description,
+    startMailSender: () =>
+      startMailSender({
+        prisma: options.prisma,
+        secretBox: deps.secretBox,
+        transport: transport(),
+        from: options.mail.from,
+        clock,
+        logger: options.logger,
+        maxAttempts: options.mailMaxAttempts ?? 10,
+        backoff: options.mailBackoff ?? { baseMs: 30_000, maxMs: 30 * 60_000 },
+        pollIntervalMs: options.pollIntervalMs ?? 1_000,
       }),
     async request(tenantId, action, requestedBy) {
       const job = await options.prisma.provisioningJob.create({ data: { tenantId, kind: action, requestedBy } });

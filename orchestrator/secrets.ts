@@ -117,8 +117,8 @@ export async function tenantSecret(
 }
 
 /** Replaces every occurrence of the given secrets in a text (error messages, logs) by "***". */
-export function redactSecrets(text: string, secrets: Iterable<string>): string {
+export function redactSecrets(text: string, secrets: Iterable<string>, replacement = "***"): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
+  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(replacement);
   return out;
 }

@@ -19,6 +19,13 @@ export interface LifecycleDeps {
   portRange: PortRange;
   /** Host address tenant ports are published on. */
   bindAddress: string;
+  /** The address customers reach their instance at, with {port} and {slug} to fill in. */
+  tenantUrl: string;
+}
+
+/** The customer-facing address of a tenant's app. */
+export function tenantAppUrl(template: string, slug: string, port: number | undefined): string {
+  return template.replaceAll("{slug}", slug).replaceAll("{port}", port === undefined ? "" : String(port));
 }
 
 export function projectName(slug: string): string {

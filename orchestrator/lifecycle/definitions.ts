@@ -6,7 +6,9 @@ import { releasePorts } from "../ports.ts";
 import { projectName, type LifecycleDeps } from "./context.ts";
 import { createInitialUser } from "./initial-user.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
-import { initialPassword, tenantStack } from "./tenant-stack.ts";
+import { queueCredentialsEmail } from "./credentials-email.ts";
+import { INITIAL_PASSWORD, INITIAL_PASSWORD_SPEC, initialPassword, replaceSecret, tenantSecretOnce, tenantStack } from "./tenant-stack.ts";
+import { generateSecret } from "../templates/generate-secret.ts";
 
 export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDefinition> {
   return {
@@ -15,6 +17,7 @@ export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDef
     resume: resumeJob(deps),
     restart: restartJob(deps),
     destroy: destroyJob(deps),
+    resend_credentials: resendCredentialsJob(deps),
   };
 }
 
@@ -66,18 +69,19 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "activate",
         async run(context) {
-          await deps.prisma.$transaction([
-            deps.prisma.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } }),
-            deps.prisma.auditLog.create({
-              data: {
-                actorType: "system",
-                actorId: context.job.id,
-                action: "tenant.provisioned",
-                tenantId: context.tenant.id,
-                outcome: "succeeded",
-              },
-            }),
-          ]);
+          const password = await initialPassword(deps, context);
+          // Active, audited and the credentials email queued: all three or none.
+          await deps.prisma.$transaction(async (tx) => {
+            await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } });
+            await tx.auditLog.create({
+              data: { actorType: "system", actorId: context.job.id, action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" },
+            });
+            await queueCredentialsEmail(deps, tx, context, {
+              idempotencyKey: `credentials:${context.tenant.id}`,
+              password,
+              resent: false,
+            });
+          });
         },
       },
     ],
@@ -166,6 +170,46 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
       },
     ],
     markFailed: (context, reason) => markFailed(deps, context, "tenant.destroy_failed", reason),
+  };
+}
+
+// A new temporary password, set in the tenant's database (the old one stops working), then mailed.
+// The new password is generated once per job (a secret named after the job), so a crash between
+// the steps never mails a password other than the one set.
+function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
+  const newPassword = (context: JobContext) =>
+    tenantSecretOnce(deps, context, `resend:${context.job.id}`, () => generateSecret(INITIAL_PASSWORD_SPEC));
+  return {
+    steps: [
+      {
+        name: "set-password",
+        async run(context) {
+          const rendered = await tenantStack(deps, context);
+          await context.progress("Setting a new temporary password");
+          await createInitialUser(deps, context, rendered.stack.project, rendered.initialUser, await newPassword(context));
+        },
+      },
+      {
+        name: "send",
+        async run(context) {
+          const password = await newPassword(context);
+          await deps.prisma.$transaction(async (tx) => {
+            await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
+            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: `resend:${context.job.id}` } });
+            await tx.tenant.update({ where: { id: context.tenant.id }, data: { progress: null } });
+            await tx.auditLog.create({
+              data: { actorType: "system", actorId: context.job.id, action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" },
+            });
+            await queueCredentialsEmail(deps, tx, context, {
+              idempotencyKey: `credentials:${context.tenant.id}:${context.job.id}`,
+              password,
+              resent: true,
+            });
+          });
+        },
+      },
+    ],
+    markFailed: (context, reason) => markFailed(deps, context, "tenant.resend_credentials_failed", reason, "keep"),
   };
 }
 

@@ -1,6 +1,7 @@
 // A tenant's stack, rendered from its template with its own secrets and ports. Secrets and ports
 // are reserved once (stored encrypted, leased) and read back on every later render, so rendering
 // again after a crash or for a resume gives the very same stack.
+import type { Prisma } from "../../prisma/generated/client.ts";
 import { leasePort } from "../ports.ts";
 import { tenantSecret } from "../secrets.ts";
 import { generateSecret } from "../templates/generate-secret.ts";
@@ -11,7 +12,7 @@ import type { LifecycleDeps } from "./context.ts";
 
 export const INITIAL_PASSWORD = "initial_password";
 // 128 bits in base64url: short enough to type, long enough not to guess.
-const INITIAL_PASSWORD_SPEC = { bytes: 16, encoding: "base64url" } as const;
+export const INITIAL_PASSWORD_SPEC = { bytes: 16, encoding: "base64url" } as const;
 
 /** Reserves (first time) or reads back (later) every secret and port, then renders the stack. */
 export async function tenantStack(deps: LifecycleDeps, context: JobContext): Promise<RenderedTenant> {
@@ -37,10 +38,29 @@ export async function tenantStack(deps: LifecycleDeps, context: JobContext): Pro
 }
 
 /** The customer's temporary password: generated once, stored encrypted. */
-export async function initialPassword(deps: LifecycleDeps, context: JobContext): Promise<string> {
-  const password = await tenantSecret(deps.prisma, deps.secretBox, context.tenant.id, INITIAL_PASSWORD, () =>
-    generateSecret(INITIAL_PASSWORD_SPEC),
-  );
-  context.registerSecret(password);
-  return password;
+export function initialPassword(deps: LifecycleDeps, context: JobContext): Promise<string> {
+  return tenantSecretOnce(deps, context, INITIAL_PASSWORD, () => generateSecret(INITIAL_PASSWORD_SPEC));
+}
+
+/** A tenant secret generated the first time it is asked for, and known to the job's redaction. */
+export async function tenantSecretOnce(deps: LifecycleDeps, context: JobContext, name: string, generate: () => string) {
+  const value = await tenantSecret(deps.prisma, deps.secretBox, context.tenant.id, name, generate);
+  context.registerSecret(value);
+  return value;
+}
+
+/** Overwrites a stored secret (the temporary password after a reset). */
+export async function replaceSecret(
+  deps: LifecycleDeps,
+  tx: Prisma.TransactionClient,
+  tenantId: string,
+  name: string,
+  value: string,
+) {
+  const ciphertext = deps.secretBox.encrypt(value, `${tenantId}/${name}`);
+  await tx.tenantSecret.upsert({
+    where: { tenantId_name: { tenantId, name } },
+    create: { tenantId, name, ciphertext },
+    update: { ciphertext },
+  });
 }

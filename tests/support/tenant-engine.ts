@@ -68,17 +68,21 @@ export async function startTenantLab(env: Record<string, string> = {}): Promise<
 }
 
 /** Signs up as a person would (no JavaScript) and returns the tenant's row. */
-export async function signUp(lab: TenantLab, company: string) {
+export async function signUp(lab: TenantLab, company: string, person: { firstName?: string; language?: "en" | "fr" } = {}) {
   const id = Math.random().toString(36).slice(2, 10);
-  const response = await postSignup(lab.portal.url, {
-    firstName: "Test",
-    lastName: "Tenant",
-    email: `t.${id}@example.com`,
-    company,
-    phone: "+33612345678",
-    acceptTerms: "on",
-    signupKey: `lab-${id}-0123456789abcdef`,
-  });
+  const response = await postSignup(
+    lab.portal.url,
+    {
+      firstName: person.firstName ?? "Test",
+      lastName: "Tenant",
+      email: `t.${id}@example.com`,
+      company,
+      phone: "+33612345678",
+      acceptTerms: "on",
+      signupKey: `lab-${id}-0123456789abcdef`,
+    },
+    { "Accept-Language": person.language ?? "en" },
+  );
   if (response.status !== 303) throw new Error(`signup answered ${response.status}: ${await response.text()}`);
   const token = response.headers.get("location")!.split("/").pop()!;
   return lab.db.prisma.tenant.findUniqueOrThrow({ where: { statusToken: token } });

@@ -1,0 +1,71 @@
+// Puts each message together from the copy: which paragraphs and fields, in which order. The
+// same structure serves both languages, so they cannot drift apart.
+import type { Block, EmailContent } from "./content.ts";
+import { formatLongDate } from "./dates.ts";
+import { COPY, type Copy } from "./messages.ts";
+import type { EmailLocale, EmailMessageInput } from "./types.ts";
+
+export function composeEmail(message: EmailMessageInput, locale: EmailLocale): EmailContent {
+  const copy = COPY[locale];
+  const { subject, body } = composeBody(message, locale, copy);
+  const blocks: Block[] = [paragraph(copy.greeting(message.firstName.trim())), ...body, paragraph(...copy.signOff)];
+  return { locale, subject, blocks, labelSeparator: copy.labelSeparator };
+}
+
+function composeBody(message: EmailMessageInput, locale: EmailLocale, copy: Copy): { subject: string; body: Block[] } {
+  switch (message.purpose) {
+    case "credentials": {
+      const text = copy.credentials;
+      const endDate = formatLongDate(message.trialEndsAt, locale);
+      return {
+        subject: message.resent ? text.resentSubject(message.company) : text.subject(message.company),
+        body: [
+          paragraph(message.resent ? text.resent(message.company) : text.ready(message.company)),
+          paragraph(text.trial(message.plan, endDate)),
+          {
+            kind: "fields",
+            fields: [
+              { label: text.addressLabel, value: { kind: "link", url: message.appUrl } },
+              { label: text.usernameLabel, value: { kind: "code", text: message.username } },
+              { label: text.passwordLabel, value: { kind: "code", text: message.temporaryPassword, secret: true } },
+            ],
+          },
+          paragraph(text.changePassword),
+        ],
+      };
+    }
+    case "trial-ending": {
+      const text = copy.trialEnding;
+      const endDate = formatLongDate(message.trialEndsAt, locale);
+      return {
+        subject: text.subject(message.company, message.daysLeft),
+        body: [
+          paragraph(text.ends(message.company, endDate, message.daysLeft)),
+          paragraph(text.subscribe),
+          { kind: "fields", fields: [{ label: text.addressLabel, value: { kind: "link", url: message.appUrl } }] },
+        ],
+      };
+    }
+    case "trial-ended": {
+      const text = copy.trialEnded;
+      const address: Block[] = message.appUrl
+        ? [{ kind: "fields", fields: [{ label: text.addressLabel, value: { kind: "link", url: message.appUrl } }] }]
+        : [];
+      return {
+        subject: text.subject(message.company),
+        body: [paragraph(text.suspended(message.company)), paragraph(text.dataKept, text.subscribe), ...address],
+      };
+    }
+    case "instance-terminated": {
+      const text = copy.instanceTerminated;
+      return {
+        subject: text.subject(message.company),
+        body: [paragraph(text.deleted(message.company)), paragraph(text.thanks)],
+      };
+    }
+  }
+}
+
+function paragraph(...lines: string[]): Block {
+  return { kind: "paragraph", lines };
+}

@@ -1,0 +1,14 @@
+// The e-mails Tenantry sends to its customers, rendered as pure functions.
+export { renderEmail } from "./render.ts";
+export { PASSWORD_PLACEHOLDER, secretFieldsOf, withoutSecrets } from "./redaction.ts";
+export { escapeHtml } from "./escape.ts";
+export type {
+  CredentialsEmailInput,
+  EmailLocale,
+  EmailMessageInput,
+  EmailPurpose,
+  InstanceTerminatedEmailInput,
+  RenderedEmail,
+  TrialEndedEmailInput,
+  TrialEndingEmailInput,
+} from "./types.ts";

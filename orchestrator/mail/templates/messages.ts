@@ -1,0 +1,123 @@
+// The copy of every message, in English and French. Plain sentences only: values are
+// interpolated as plain text and the renderers escape what their medium needs.
+import type { EmailLocale } from "./types.ts";
+
+export interface Copy {
+  readonly labelSeparator: string;
+  greeting(firstName: string): string;
+  readonly signOff: readonly string[];
+  readonly credentials: {
+    subject(company: string): string;
+    resentSubject(company: string): string;
+    ready(company: string): string;
+    resent(company: string): string;
+    trial(plan: string, endDate: string): string;
+    readonly addressLabel: string;
+    readonly usernameLabel: string;
+    readonly passwordLabel: string;
+    readonly changePassword: string;
+  };
+  readonly trialEnding: {
+    subject(company: string, daysLeft: number): string;
+    ends(company: string, endDate: string, daysLeft: number): string;
+    readonly subscribe: string;
+    readonly addressLabel: string;
+  };
+  readonly trialEnded: {
+    subject(company: string): string;
+    suspended(company: string): string;
+    readonly dataKept: string;
+    readonly subscribe: string;
+    readonly addressLabel: string;
+  };
+  readonly instanceTerminated: {
+    subject(company: string): string;
+    deleted(company: string): string;
+    readonly thanks: string;
+  };
+}
+
+function englishDelay(daysLeft: number): string {
+  if (daysLeft <= 0) return "today";
+  if (daysLeft === 1) return "tomorrow";
+  return `in ${daysLeft} days`;
+}
+
+function frenchDelay(daysLeft: number): string {
+  if (daysLeft <= 0) return "aujourd’hui";
+  if (daysLeft === 1) return "demain";
+  return `dans ${daysLeft} jours`;
+}
+
+const en: Copy = {
+  labelSeparator: ": ",
+  greeting: (firstName) => (firstName ? `Hello ${firstName},` : "Hello,"),
+  signOff: ["Best regards,", "The team"],
+  credentials: {
+    subject: (company) => `Your instance for ${company} is ready`,
+    resentSubject: (company) => `New login details for your instance for ${company}`,
+    ready: (company) => `Your instance for ${company} is ready. Here is how to sign in.`,
+    resent: (company) => `Here are the new login details of your instance for ${company}. The previous password no longer works.`,
+    trial: (plan, endDate) => `Plan: ${plan}. Your free trial runs until ${endDate}.`,
+    addressLabel: "Address",
+    usernameLabel: "Username",
+    passwordLabel: "Temporary password",
+    changePassword: "For your security, please change this password the first time you sign in.",
+  },
+  trialEnding: {
+    subject: (company, daysLeft) => `Your trial for ${company} ends ${englishDelay(daysLeft)}`,
+    ends: (company, endDate, daysLeft) => `The free trial of your instance for ${company} ends ${englishDelay(daysLeft)}, on ${endDate}.`,
+    subscribe: "To keep your instance and its data, subscribe before that date. Until then, everything keeps working as usual.",
+    addressLabel: "Your instance",
+  },
+  trialEnded: {
+    subject: (company) => `Your trial for ${company} has ended`,
+    suspended: (company) => `The free trial of your instance for ${company} has ended, and the instance is now suspended.`,
+    dataKept: "Your data is kept for a while, but not indefinitely.",
+    subscribe: "Subscribe to a plan and your instance will be resumed as you left it.",
+    addressLabel: "Your instance (available again once you subscribe)",
+  },
+  instanceTerminated: {
+    subject: (company) => `Your instance for ${company} has been deleted`,
+    deleted: (company) => `Your instance for ${company} and all its data have been permanently deleted.`,
+    thanks: "Thank you for trying our service. If you have any question, simply reply to this e-mail.",
+  },
+};
+
+// French: a non-breaking space before ":" and typographic apostrophes.
+const fr: Copy = {
+  labelSeparator: "\u00a0: ",
+  greeting: (firstName) => (firstName ? `Bonjour ${firstName},` : "Bonjour,"),
+  signOff: ["Cordialement,", "L’équipe"],
+  credentials: {
+    subject: (company) => `Votre instance pour ${company} est prête`,
+    resentSubject: (company) => `Nouveaux identifiants de votre instance pour ${company}`,
+    ready: (company) => `Votre instance pour ${company} est prête. Voici comment vous connecter.`,
+    resent: (company) => `Voici les nouveaux identifiants de votre instance pour ${company}. L’ancien mot de passe ne fonctionne plus.`,
+    trial: (plan, endDate) => `Formule\u00a0: ${plan}. Votre essai gratuit dure jusqu’au ${endDate}.`,
+    addressLabel: "Adresse",
+    usernameLabel: "Identifiant",
+    passwordLabel: "Mot de passe temporaire",
+    changePassword: "Pour votre sécurité, changez ce mot de passe dès votre première connexion.",
+  },
+  trialEnding: {
+    subject: (company, daysLeft) => `Votre essai pour ${company} se termine ${frenchDelay(daysLeft)}`,
+    ends: (company, endDate, daysLeft) => `L’essai gratuit de votre instance pour ${company} se termine ${frenchDelay(daysLeft)}, le ${endDate}.`,
+    subscribe: "Pour conserver votre instance et ses données, souscrivez un abonnement avant cette date. D’ici là, tout continue de fonctionner normalement.",
+    addressLabel: "Votre instance",
+  },
+  trialEnded: {
+    subject: (company) => `Votre essai pour ${company} est terminé`,
+    suspended: (company) => `L’essai gratuit de votre instance pour ${company} est terminé et l’instance est désormais suspendue.`,
+    dataKept: "Vos données sont conservées pendant un certain temps, mais pas indéfiniment.",
+    subscribe: "Souscrivez un abonnement et votre instance sera réactivée telle que vous l’avez laissée.",
+    addressLabel: "Votre instance (de nouveau accessible après souscription)",
+  },
+  instanceTerminated: {
+    subject: (company) => `Votre instance pour ${company} a été supprimée`,
+    deleted: (company) => `Votre instance pour ${company} et toutes ses données ont été définitivement supprimées.`,
+    thanks: "Merci d’avoir essayé notre service. Pour toute question, répondez simplement à cet e-mail.",
+  },
+};
+
+export const COPY: Readonly<Record<EmailLocale, Copy>> = { en, fr };

@@ -1,0 +1,24 @@
+// After delivery the outbox keeps a copy of each message for the record, but not the temporary
+// password: it re-renders the message from `withoutSecrets(input)` and can check, with
+// `secretFieldsOf(input)`, that none of the secret values is left in what it stores.
+import type { EmailMessageInput } from "./types.ts";
+
+/** Shown instead of the password in a kept copy of a credentials message. */
+export const PASSWORD_PLACEHOLDER = "••••••••";
+
+/** The same message with every secret replaced by a placeholder. */
+export function withoutSecrets<T extends EmailMessageInput>(input: T): T {
+  if (input.purpose !== "credentials") return input;
+  return { ...input, temporaryPassword: PASSWORD_PLACEHOLDER };
+}
+
+/**
+ * The secret values a message carries (today: the temporary password), so a caller can verify
+ * they are absent from what it stores. An empty value or the placeholder is no secret: checking
+ * for it would match everywhere or always fail.
+ */
+export function secretFieldsOf(input: EmailMessageInput): string[] {
+  if (input.purpose !== "credentials") return [];
+  const password = input.temporaryPassword;
+  return password === "" || password === PASSWORD_PLACEHOLDER ? [] : [password];
+}

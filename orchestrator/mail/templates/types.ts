@@ -1,0 +1,54 @@
+// What the orchestrator asks to send, and what it gets back. Inputs carry raw customer values
+// (never pre-escaped): each output part applies the encoding its medium needs.
+
+export type EmailLocale = "en" | "fr";
+
+interface Recipient {
+  readonly firstName: string;
+  readonly company: string;
+}
+
+/** The instance is ready (or, with `resent`, new credentials replace the previous ones). */
+export interface CredentialsEmailInput extends Recipient {
+  readonly purpose: "credentials";
+  readonly plan: string;
+  readonly trialEndsAt: Date;
+  readonly appUrl: string;
+  readonly username: string;
+  /** Secret: see `withoutSecrets` before keeping a copy of the message. */
+  readonly temporaryPassword: string;
+  readonly resent?: boolean;
+}
+
+export interface TrialEndingEmailInput extends Recipient {
+  readonly purpose: "trial-ending";
+  readonly trialEndsAt: Date;
+  readonly daysLeft: number;
+  readonly appUrl: string;
+}
+
+/** The trial is over and the instance suspended; its data is kept for a while. */
+export interface TrialEndedEmailInput extends Recipient {
+  readonly purpose: "trial-ended";
+  readonly appUrl?: string;
+}
+
+/** The instance and its data have been deleted. */
+export interface InstanceTerminatedEmailInput extends Recipient {
+  readonly purpose: "instance-terminated";
+}
+
+export type EmailMessageInput =
+  | CredentialsEmailInput
+  | TrialEndingEmailInput
+  | TrialEndedEmailInput
+  | InstanceTerminatedEmailInput;
+
+export type EmailPurpose = EmailMessageInput["purpose"];
+
+export interface RenderedEmail {
+  /** One line of plain text, safe to put in a header. */
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
