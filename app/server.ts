@@ -30,6 +30,7 @@ async function main() {
     config,
     prisma: database.prisma,
     logger,
+    orchestrator,
     pingDatabase: () => database.ping(),
     now: () => new Date(),
   };

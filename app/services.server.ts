@@ -1,6 +1,7 @@
 // What every loader and action receives through Remix's load context. The server creates these
 // once at boot (app/server.ts); routes never open their own database or read the environment.
 import type { PrismaClient } from "../prisma/generated/client.ts";
+import type { Orchestrator } from "../orchestrator/index.ts";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
 
@@ -8,6 +9,8 @@ export interface AppServices {
   config: AppConfig;
   prisma: PrismaClient;
   logger: Logger;
+  /** Lifecycle requests, stack status and logs (the admin console). */
+  orchestrator: Orchestrator;
   /** Throws when the database does not answer. */
   pingDatabase(): Promise<void>;
   now(): Date;

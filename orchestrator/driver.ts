@@ -14,6 +14,15 @@ export interface ContainerStatus {
   ports: { hostIp: string; hostPort: number; containerPort: number }[];
 }
 
+/** Resource use of one container, sampled once. */
+export interface ContainerUsage {
+  service: string;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  /** Share of one CPU, in percent, since the previous sample the engine keeps. */
+  cpuPercent: number;
+}
+
 export interface StackStatus {
   project: string;
   /** False when no container, network or volume of the project exists. */
@@ -56,6 +65,8 @@ export interface StackDriver {
   logs(project: string, service: string, options?: { tail?: number }): Promise<string>;
   /** Runs a command in a service's running container. */
   exec(project: string, service: string, options: ExecOptions): Promise<ExecResult>;
+  /** Memory and CPU use of the project's running containers (optional: not every driver can). */
+  usage?(project: string): Promise<ContainerUsage[]>;
   /** Host ports already published by any container on the engine (ours or not). */
   publishedPorts(): Promise<Set<number>>;
 }

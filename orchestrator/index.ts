@@ -6,7 +6,7 @@ import Dockerode from "dockerode";
 import type { PrismaClient } from "../prisma/generated/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { createDockerDriver } from "./docker/driver.ts";
-import type { StackDriver, StackStatus } from "./driver.ts";
+import type { ContainerUsage, StackDriver, StackStatus } from "./driver.ts";
 import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
@@ -19,7 +19,7 @@ import { SecretBox } from "./secrets.ts";
 import { loadTemplates } from "./templates/load.ts";
 
 export { TemplateError, OrchestratorError } from "./errors.ts";
-export type { StackStatus, ContainerStatus } from "./driver.ts";
+export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
 export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
 export { readDevMailbox, type StoredMail } from "./mail/transports.ts";
@@ -74,6 +74,8 @@ export interface Orchestrator {
   /** What the engine runs for the tenant now. */
   status(tenantId: string): Promise<StackStatus>;
   logs(tenantId: string, service: string, tail?: number): Promise<string>;
+  /** Memory and CPU of the tenant's running containers ([] when the driver cannot tell). */
+  usage(tenantId: string): Promise<ContainerUsage[]>;
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     },
     status: async (tenantId) => driver.status(projectName(await slugOf(tenantId))),
     logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
+    usage: async (tenantId) => (driver.usage ? driver.usage(projectName(await slugOf(tenantId))) : []),
     ping: () => driver.ping(),
   };
 }

@@ -31,6 +31,7 @@ import { decodeDependsOn, DRIVER_LABELS } from "./labels.ts";
 import { containerLogs } from "./logs.ts";
 import { ensureNetwork, removeProjectNetworks } from "./networks.ts";
 import { publishedPorts } from "./ports.ts";
+import { projectUsage } from "./usage.ts";
 import { secretValues, secretValuesOfEnv } from "./secrets.ts";
 import { checkSpec } from "./spec-checks.ts";
 import { projectStatus } from "./status.ts";
@@ -187,5 +188,6 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
     },
 
     publishedPorts: () => publishedPorts(docker),
+    usage: (project: string) => projectUsage(docker, project),
   };
 }

@@ -9,6 +9,8 @@ export interface ClaimedJob {
   /** How many times the job has been claimed, this time included. */
   attempts: number;
   startedAt: Date;
+  /** Who asked for it ("signup", an admin's email…): the audit entries name them. */
+  requestedBy: string | null;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function claimNextJob(
         ORDER BY j."createdAt"
         LIMIT 1
         FOR UPDATE SKIP LOCKED)
-    RETURNING id, "tenantId", kind::text AS kind, attempts, "startedAt"`;
+    RETURNING id, "tenantId", kind::text AS kind, attempts, "startedAt", "requestedBy"`;
   return rows[0] ?? null;
 }
 

@@ -74,7 +74,7 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
           await deps.prisma.$transaction(async (tx) => {
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } });
             await tx.auditLog.create({
-              data: { actorType: "system", actorId: context.job.id, action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" },
+              data: { ...auditActor(context), action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" },
             });
             await queueCredentialsEmail(deps, tx, context, {
               idempotencyKey: `credentials:${context.tenant.id}`,
@@ -198,7 +198,7 @@ function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
             await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: `resend:${context.job.id}` } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { progress: null } });
             await tx.auditLog.create({
-              data: { actorType: "system", actorId: context.job.id, action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" },
+              data: { ...auditActor(context), action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" },
             });
             await queueCredentialsEmail(deps, tx, context, {
               idempotencyKey: `credentials:${context.tenant.id}:${context.job.id}`,
@@ -242,7 +242,7 @@ async function setState(
   await deps.prisma.$transaction([
     update,
     deps.prisma.auditLog.create({
-      data: { actorType: "system", actorId: context.job.id, action: auditAction, tenantId: context.tenant.id, outcome: "succeeded" },
+      data: { ...auditActor(context), action: auditAction, tenantId: context.tenant.id, outcome: "succeeded" },
     }),
   ]);
 }
@@ -261,8 +261,7 @@ async function markFailed(
     }),
     deps.prisma.auditLog.create({
       data: {
-        actorType: "system",
-        actorId: context.job.id,
+        ...auditActor(context),
         action,
         tenantId: context.tenant.id,
         outcome: "failed",
@@ -270,4 +269,9 @@ async function markFailed(
       },
     }),
   ]);
+}
+
+// The outcome of a job is recorded in the name of whoever asked for it, with the job's id.
+function auditActor(context: JobContext) {
+  return { actorType: "system", actorId: context.job.requestedBy ?? context.job.id };
 }

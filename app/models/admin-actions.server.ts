@@ -1,0 +1,101 @@
+// What an admin can do to a tenant. Lifecycle actions become jobs in the orchestrator; billing
+// ones (extend a trial, change the plan) are database changes. Each is written to the audit log
+// with who asked; jobs add their outcome when they end.
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import type { AdminSessionInfo } from "./admin-auth.server";
+import type { AppServices } from "~/services.server";
+import { label, type AdminAction } from "./admin-action-names";
+
+
+export class ActionRefused extends Error {
+  override name = "ActionRefused";
+}
+
+const DAY = 86_400_000;
+
+export async function performAdminAction(
+  services: AppServices,
+  session: AdminSessionInfo,
+  tenantId: string,
+  action: AdminAction,
+  form: FormData,
+): Promise<string> {
+  const { prisma, orchestrator } = services;
+  const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
+  if (!tenant) throw new ActionRefused("This tenant does not exist.");
+  if (tenant.actualState === "destroyed" || tenant.desiredState === "destroyed") {
+    throw new ActionRefused("This tenant is destroyed; nothing more can be done to it.");
+  }
+  const who = session.admin.email;
+  const record = (details: Record<string, string | number>, outcome = "queued") =>
+    prisma.auditLog.create({
+      data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome, details },
+    });
+  const queue = async (kind: Parameters<typeof orchestrator.request>[1], desired?: "active" | "suspended" | "destroyed") => {
+    if (desired) await prisma.tenant.update({ where: { id: tenantId }, data: { desiredState: desired } });
+    const jobId = await orchestrator.request(tenantId, kind, who);
+    await record({ jobId });
+    return `${label(action)} requested; it runs as job ${jobId.slice(0, 8)}.`;
+  };
+
+  switch (action) {
+    case "suspend":
+      return queue("suspend", "suspended");
+    case "resume":
+      return queue("resume", "active");
+    case "restart":
+      return queue("restart");
+    case "retry":
+      if (tenant.actualState !== "failed") throw new ActionRefused("Only a failed provisioning can be retried.");
+      return queue("provision", "active");
+    case "resend":
+      return queue("resend_credentials");
+    case "destroy":
+      if (String(form.get("confirmSlug") ?? "").trim() !== tenant.slug) {
+        throw new ActionRefused(`Type the tenant's slug (${tenant.slug}) to confirm its destruction.`);
+      }
+      return queue("destroy", "destroyed");
+    case "extend": {
+      const days = Number(form.get("days"));
+      if (!Number.isInteger(days) || days < 1 || days > 365) throw new ActionRefused("Extend by a whole number of days, from 1 to 365.");
+      if (!tenant.subscription) throw new ActionRefused("This tenant has no subscription to extend.");
+      const from = Math.max(services.now().getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
+      const trialEndsAt = new Date(from + days * DAY);
+      await prisma.$transaction([
+        prisma.subscription.update({
+          where: { id: tenant.subscription.id },
+          data: { trialEndsAt, ...(tenant.subscription.status === "expired" ? { status: "trialing" } : {}) },
+        }),
+        prisma.auditLog.create({
+          data: { actorType: "admin", actorId: who, action: "admin.extend", tenantId, outcome: "succeeded", details: { days, trialEndsAt: trialEndsAt.toISOString() } },
+        }),
+      ]);
+      return `Trial extended by ${days} day(s), to ${trialEndsAt.toISOString().slice(0, 10)}.`;
+    }
+    case "plan": {
+      const plan = String(form.get("plan") ?? "").trim().toLowerCase();
+      if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(plan)) throw new ActionRefused("A plan name is 1 to 30 lowercase letters, digits or dashes.");
+      if (!tenant.subscription) throw new ActionRefused("This tenant has no subscription.");
+      const converting = plan !== "trial" && tenant.subscription.status === "trialing";
+      await prisma.$transaction([
+        prisma.subscription.update({
+          where: { id: tenant.subscription.id },
+          data: { plan, status: plan === "trial" ? "trialing" : "active" },
+        }),
+        prisma.auditLog.create({
+          data: { actorType: "admin", actorId: who, action: "admin.plan", tenantId, outcome: "succeeded", details: { from: tenant.subscription.plan, to: plan } },
+        }),
+        ...(converting
+          ? [prisma.auditLog.create({ data: { actorType: "admin", actorId: who, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan } } })]
+          : []),
+      ]);
+      return `Plan changed to ${plan}.`;
+    }
+  }
+}
+
+export async function recordRefusal(prisma: PrismaClient, who: string, tenantId: string, action: string, reason: string) {
+  await prisma.auditLog.create({
+    data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "refused", details: { reason } },
+  });
+}

@@ -1,0 +1,63 @@
+// Dashboard: the figures the vendor's team looks at first, and 30 days of signups and conversions.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireAdmin } from "~/admin/session.server";
+import { dashboardFigures } from "~/models/dashboard.server";
+
+export const meta: MetaFunction = () => [{ title: "Tenantry — Dashboard" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAdmin(request, context.services);
+  return dashboardFigures(context.services.prisma, context.services.now());
+}
+
+export default function Dashboard() {
+  const figures = useLoaderData<typeof loader>();
+  const max = Math.max(1, ...figures.days.map((d) => Math.max(d.signups, d.conversions)));
+  const barWidth = 20;
+  const height = 120;
+  return (
+    <section>
+      <h1>Dashboard</h1>
+      <div className="figures">
+        <Figure label="Active trials" value={figures.activeTrials} testId="active-trials" />
+        <Figure label="Trials ending within 7 days" value={figures.endingSoon} testId="ending-soon" />
+        <Figure label="Paying tenants" value={figures.paying} testId="paying" />
+        <Figure label="Failed provisionings" value={figures.failed} testId="failed" />
+      </div>
+      <div className="card">
+        <h2>Signups and conversions, last 30 days</h2>
+        <svg role="img" aria-label="Signups and conversions per day" viewBox={`0 0 ${figures.days.length * barWidth} ${height + 20}`} width="100%">
+          {figures.days.map((d, i) => {
+            const s = (d.signups / max) * height;
+            const c = (d.conversions / max) * height;
+            return (
+              <g key={d.day}>
+                <title>{`${d.day}: ${d.signups} signup(s), ${d.conversions} conversion(s)`}</title>
+                <rect x={i * barWidth + 2} y={height - s} width={8} height={s} fill="#2f5bea" />
+                <rect x={i * barWidth + 10} y={height - c} width={8} height={c} fill="#12b76a" />
+                {i % 5 === 0 ? (
+                  <text x={i * barWidth} y={height + 14} fontSize="9" fill="#5b6475">
+                    {d.day.slice(5)}
+                  </text>
+                ) : null}
+              </g>
+            );
+          })}
+        </svg>
+        <p className="muted">
+          <span style={{ color: "#2f5bea" }}>■</span> signups <span style={{ color: "#12b76a" }}>■</span> conversions
+        </p>
+      </div>
+    </section>
+  );
+}
+
+function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
+  return (
+    <div className="figure">
+      <strong data-testid={testId}>{value}</strong>
+      {label}
+    </div>
+  );
+}

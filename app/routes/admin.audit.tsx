@@ -1,0 +1,80 @@
+// The audit log: who did what, to which tenant, when, and how it ended. Read only here, and the
+// database refuses any change to it.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { Prisma } from "../../prisma/generated/client.ts";
+import { requireAdmin } from "~/admin/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Tenantry — Audit log" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAdmin(request, context.services);
+  const params = new URL(request.url).searchParams;
+  const filters = {
+    actor: (params.get("actor") ?? "").trim().slice(0, 254),
+    tenant: (params.get("tenant") ?? "").trim().slice(0, 100),
+    action: (params.get("action") ?? "").trim().slice(0, 100),
+    from: params.get("from") ?? "",
+    to: params.get("to") ?? "",
+  };
+  const date = (value: string, endOfDay = false) => {
+    const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T${endOfDay ? "23:59:59.999" : "00:00:00"}Z`) : null;
+    return parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
+  };
+  const tenant = filters.tenant
+    ? await context.services.prisma.tenant.findFirst({ where: { OR: [{ slug: filters.tenant }, { id: filters.tenant }] }, select: { id: true } })
+    : null;
+  const where: Prisma.AuditLogWhereInput = {
+    ...(filters.actor ? { actorId: { contains: filters.actor } } : {}),
+    ...(filters.tenant ? { tenantId: tenant?.id ?? "none" } : {}),
+    ...(filters.action ? { action: { contains: filters.action } } : {}),
+    ...(date(filters.from) || date(filters.to, true) ? { at: { gte: date(filters.from), lte: date(filters.to, true) } } : {}),
+  };
+  const entries = await context.services.prisma.auditLog.findMany({ where, orderBy: { id: "desc" }, take: 200 });
+  const slugs = new Map(
+    (
+      await context.services.prisma.tenant.findMany({
+        where: { id: { in: [...new Set(entries.map((e) => e.tenantId).filter((id): id is string => id !== null))] } },
+        select: { id: true, slug: true },
+      })
+    ).map((t) => [t.id, t.slug]),
+  );
+  return {
+    filters,
+    entries: entries.map((e) => ({ ...e, id: String(e.id), slug: e.tenantId ? (slugs.get(e.tenantId) ?? null) : null })),
+  };
+}
+
+export default function AuditPage() {
+  const { filters, entries } = useLoaderData<typeof loader>();
+  return (
+    <section>
+      <h1>Audit log</h1>
+      <Form method="get" className="filters">
+        <label>Actor<br /><input name="actor" defaultValue={filters.actor} placeholder="email" /></label>
+        <label>Tenant<br /><input name="tenant" defaultValue={filters.tenant} placeholder="slug" /></label>
+        <label>Action<br /><input name="action" defaultValue={filters.action} placeholder="e.g. suspend" /></label>
+        <label>From<br /><input name="from" type="date" defaultValue={filters.from} /></label>
+        <label>To<br /><input name="to" type="date" defaultValue={filters.to} /></label>
+        <button type="submit">Filter</button>
+      </Form>
+      <table className="list" data-testid="audit">
+        <thead>
+          <tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Tenant</th><th>Outcome</th><th>Details</th></tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id} data-action={e.action}>
+              <td>{e.at.slice(0, 19).replace("T", " ")}</td>
+              <td>{e.actorId ?? e.actorType}</td>
+              <td>{e.action}</td>
+              <td>{e.slug && e.tenantId ? <Link to={`/admin/tenants/${e.tenantId}`}>{e.slug}</Link> : "—"}</td>
+              <td>{e.outcome}</td>
+              <td className="muted">{e.details ? JSON.stringify(e.details) : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+// The development mailbox (email kept here while no SMTP server is configured), and the outbox's
+// failed messages, which an operator can send again.
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { readDevMailbox, retryFailedEmail } from "~/models/mailbox.server";
+import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
+import { CsrfInput } from "~/components/csrf";
+import { useAdmin } from "~/routes/admin";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const session = await requireAdmin(request, context.services);
+  const { config, prisma } = context.services;
+  const [messages, failed] = await Promise.all([
+    config.mail.smtpUrl ? Promise.resolve([]) : readDevMailbox(config.mail.devMailboxDir),
+    prisma.emailOutbox.findMany({
+      where: { status: "failed" },
+      orderBy: { createdAt: "desc" },
+      take: 50,
+      select: { id: true, toAddress: true, subject: true, lastError: true, attempts: true, createdAt: true },
+    }),
+  ]);
+  return json({ smtp: Boolean(config.mail.smtpUrl), messages: messages.reverse(), failed, canAct: hasRole(session, "operator") });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const session = await requireAdmin(request, context.services);
+  const form = await request.formData();
+  assertCsrf(form, session);
+  requireRole(session, "operator");
+  const id = String(form.get("emailId") ?? "");
+  const retried = await retryFailedEmail(context.services.prisma, id, context.services.now());
+  await context.services.prisma.auditLog.create({
+    data: { actorType: "admin", actorId: session.admin.email, action: "admin.email_retry", outcome: retried ? "queued" : "refused", details: { emailId: id } },
+  });
+  return json({ message: retried ? "The message will be sent again." : "That message is not failed (any more)." });
+}
+
+export default function MailboxPage() {
+  const { smtp, messages, failed, canAct } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const { csrf } = useAdmin();
+  return (
+    <section>
+      <h1>Mailbox</h1>
+      {result ? <div className="notice">{result.message}</div> : null}
+      {failed.length > 0 ? (
+        <div className="card">
+          <h2>Failed messages</h2>
+          <table className="list">
+            <tbody>
+              {failed.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.toAddress}</td>
+                  <td>{m.subject}</td>
+                  <td className="form-error">{m.lastError}</td>
+                  <td>
+                    {canAct ? (
+                      <Form method="post">
+                        <CsrfInput token={csrf} />
+                        <input type="hidden" name="emailId" value={m.id} />
+                        <button type="submit">Retry</button>
+                      </Form>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {smtp ? (
+        <p className="muted">Email goes to the SMTP server (SMTP_URL); the development mailbox is not used.</p>
+      ) : (
+        <div className="card" style={{ marginTop: "1rem" }}>
+          <h2>Development mailbox ({messages.length})</h2>
+          {messages.map((m, i) => (
+            <details key={`${m.date}-${i}`} open={i === 0} data-testid="mail">
+              <summary>
+                {m.date.slice(0, 19).replace("T", " ")} — {m.to} — <strong>{m.subject}</strong>
+              </summary>
+              <pre style={{ whiteSpace: "pre-wrap" }}>{m.text}</pre>
+            </details>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+// Every tenant: search by company, email or slug; filter by state and plan; sort; one page of 50.
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { requireAdmin } from "~/admin/session.server";
+import { listTenants } from "~/models/admin-tenants.server";
+import { parseTenantListQuery, SORTS, TENANT_STATES } from "~/models/tenant-list-query";
+
+export const meta: MetaFunction = () => [{ title: "Tenantry — Tenants" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAdmin(request, context.services);
+  const query = parseTenantListQuery(new URL(request.url).searchParams);
+  return { query, ...(await listTenants(context.services.prisma, query)) };
+}
+
+export default function TenantList() {
+  const { query, total, tenants, plans, pages } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const pageLink = (page: number) => {
+    const next = new URLSearchParams(params);
+    next.set("page", String(page));
+    return `?${next.toString()}`;
+  };
+  return (
+    <section>
+      <h1>Tenants</h1>
+      <Form method="get" className="filters">
+        <label>
+          Search
+          <br />
+          <input type="search" name="q" defaultValue={query.search} placeholder="Company, email or slug" aria-label="Search" />
+        </label>
+        <label>
+          State
+          <br />
+          <select name="state" defaultValue={query.state}>
+            <option value="">any</option>
+            {TENANT_STATES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Plan
+          <br />
+          <select name="plan" defaultValue={query.plan}>
+            <option value="">any</option>
+            {plans.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort
+          <br />
+          <select name="sort" defaultValue={query.sort}>
+            {Object.keys(SORTS).map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </Form>
+      <p className="muted" data-testid="total">
+        {total} tenant(s) — page {query.page} of {pages}
+      </p>
+      <table className="list">
+        <thead>
+          <tr>
+            <th>Company</th>
+            <th>Slug</th>
+            <th>Email</th>
+            <th>State</th>
+            <th>Plan</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tenants.map((t) => (
+            <tr key={t.id}>
+              <td>
+                <Link to={`/admin/tenants/${t.id}`}>{t.customer.company}</Link>
+              </td>
+              <td>{t.slug}</td>
+              <td>{t.customer.email}</td>
+              <td>
+                <span className={`badge ${t.actualState}`}>{t.actualState}</span>
+              </td>
+              <td>{t.subscription ? `${t.subscription.plan} (${t.subscription.status})` : "—"}</td>
+              <td>{new Date(t.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        {query.page > 1 ? <Link to={pageLink(query.page - 1)}>← Previous</Link> : null}{" "}
+        {query.page < pages ? <Link to={pageLink(query.page + 1)}>Next →</Link> : null}
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+// The admin console's frame: every page under /admin (but login and setup) needs a session.
+import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, NavLink, Outlet, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { requireAdmin } from "~/admin/session.server";
+import { CsrfInput } from "~/components/csrf";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const session = await requireAdmin(request, context.services);
+  return json({ admin: session.admin, csrf: session.csrfToken }, { headers: { "Cache-Control": "no-store" } });
+}
+
+/** The signed-in admin and the CSRF token, for any page inside the console. */
+export function useAdmin() {
+  return useRouteLoaderData<typeof loader>("routes/admin")!;
+}
+
+export default function AdminLayout() {
+  const { admin, csrf } = useLoaderData<typeof loader>();
+  return (
+    <div className="admin">
+      <nav className="admin-nav card" style={{ padding: "0.8rem 1.2rem", marginBottom: "1rem" }}>
+        <NavLink to="/admin" end>Dashboard</NavLink>
+        <NavLink to="/admin/tenants">Tenants</NavLink>
+        <NavLink to="/admin/audit">Audit log</NavLink>
+        <NavLink to="/admin/mailbox">Mailbox</NavLink>
+        <span style={{ marginLeft: "auto" }} className="muted" data-testid="whoami">
+          {admin.email} ({admin.role})
+        </span>
+        <Form method="post" action="/admin/logout">
+          <CsrfInput token={csrf} />
+          <button type="submit" className="link-button">Sign out</button>
+        </Form>
+      </nav>
+      <Outlet />
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// The admin sign-in page. Five wrong passwords lock the account (and the address) for a while.
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { sessionCookie, sessionToken } from "~/admin/session.server";
+import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, SESSION_DAYS } from "~/models/admin-auth.server";
+
+export const meta: MetaFunction = () => [{ title: "Tenantry — Admin sign in" }, { name: "robots", content: "noindex" }];
+
+function safeRedirect(target: string | null): string {
+  return target && target.startsWith("/admin") && !target.startsWith("//") ? target : "/admin";
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { services } = context;
+  if (!(await hasAnyAdmin(services.prisma))) throw redirect("/admin/setup");
+  const token = sessionToken(request);
+  if (token && (await findSession(services.prisma, token, services.now()))) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+  }
+  return { redirectTo: new URL(request.url).searchParams.get("redirectTo") ?? "" };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { services } = context;
+  const form = await request.formData();
+  const email = String(form.get("email") ?? "");
+  const password = String(form.get("password") ?? "");
+  const outcome = await attemptLogin(services.prisma, email, password, context.clientIp, services.now());
+  if (outcome.kind === "locked") {
+    return json(
+      { error: `Too many failed sign-ins: this account or address is locked for up to ${LOCK_MINUTES} minutes. Try again later or ask an owner.`, email },
+      { status: 429 },
+    );
+  }
+  if (outcome.kind === "invalid") {
+    return json({ error: "Wrong email or password.", email }, { status: 401 });
+  }
+  const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
+  return redirect(safeRedirect(String(form.get("redirectTo") ?? "")), {
+    headers: { "Set-Cookie": sessionCookie(request, token, SESSION_DAYS * 86_400) },
+  });
+}
+
+export default function AdminLogin() {
+  const { redirectTo } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  return (
+    <section className="card">
+      <h1>Admin sign in</h1>
+      {result?.error ? (
+        <div className="form-error" role="alert">
+          {result.error}
+        </div>
+      ) : null}
+      <Form method="post">
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <div className="field">
+          <label htmlFor="email">Email</label>
+          <input id="email" name="email" type="email" autoComplete="username" required defaultValue={result?.email ?? ""} />
+        </div>
+        <div className="field">
+          <label htmlFor="password">Password</label>
+          <input id="password" name="password" type="password" autoComplete="current-password" required />
+        </div>
+        <button type="submit">Sign in</button>
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,57 @@
+// First run: creates the first owner account. Once any admin exists this page is gone (404);
+// further accounts come from `npm run admin:create`.
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData } from "@remix-run/react";
+import { sessionCookie } from "~/admin/session.server";
+import { AdminInputError, createAdmin, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  if (await hasAnyAdmin(context.services.prisma)) throw new Response("Not found", { status: 404 });
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { services } = context;
+  if (await hasAnyAdmin(services.prisma)) throw new Response("Not found", { status: 404 });
+  const form = await request.formData();
+  const email = String(form.get("email") ?? "");
+  const password = String(form.get("password") ?? "");
+  if (password !== String(form.get("confirm") ?? "")) return json({ error: "The two passwords differ.", email }, { status: 400 });
+  try {
+    const admin = await createAdmin(services.prisma, email, password, "owner");
+    await services.prisma.auditLog.create({
+      data: { actorType: "admin", actorId: admin.email, action: "admin.created", outcome: "succeeded", details: { role: "owner", via: "first-run page" } },
+    });
+    const token = await createSession(services.prisma, admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
+    return redirect("/admin", { headers: { "Set-Cookie": sessionCookie(request, token, SESSION_DAYS * 86_400) } });
+  } catch (error) {
+    if (error instanceof AdminInputError) return json({ error: error.message, email }, { status: 400 });
+    throw error;
+  }
+}
+
+export default function AdminSetup() {
+  const result = useActionData<typeof action>();
+  return (
+    <section className="card">
+      <h1>Create the first owner account</h1>
+      <p className="muted">This page disappears once an account exists.</p>
+      {result?.error ? <div className="form-error" role="alert">{result.error}</div> : null}
+      <Form method="post">
+        <div className="field">
+          <label htmlFor="email">Email</label>
+          <input id="email" name="email" type="email" required defaultValue={result?.email ?? ""} />
+        </div>
+        <div className="field">
+          <label htmlFor="password">Password (12 characters or more)</label>
+          <input id="password" name="password" type="password" minLength={12} required autoComplete="new-password" />
+        </div>
+        <div className="field">
+          <label htmlFor="confirm">Password again</label>
+          <input id="confirm" name="confirm" type="password" minLength={12} required autoComplete="new-password" />
+        </div>
+        <button type="submit">Create the account</button>
+      </Form>
+    </section>
+  );
+}
