@@ -24,7 +24,7 @@ export default function AdminLayout() {
         <NavLink to="/admin/audit">Audit log</NavLink>
         <NavLink to="/admin/mailbox">Mailbox</NavLink>
         <span style={{ marginLeft: "auto" }} className="muted" data-testid="whoami">
-          {admin.email} ({admin.role})
+          {`${admin.email} (${admin.role})`}
         </span>
         <Form method="post" action="/admin/logout">
           <CsrfInput token={csrf} />
