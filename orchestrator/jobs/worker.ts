@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import type { OrchestratorLogger } from "../logger.ts";
+import { idleTimer } from "./idle-timer.ts";
 import { claimNextJob } from "./job-store.ts";
 import { runClaimedJob, type JobRunnerOptions } from "./run-job.ts";
 
@@ -33,7 +34,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const running = new Set<Promise<void>>();
   let stopped = false;
   let engineDown = false;
-  let wakeUp: () => void = () => {};
+  const timer = idleTimer();
   const runnerOptions: JobRunnerOptions = { ...options, workerId: id };
 
   const loop = async () => {
@@ -57,7 +58,7 @@ export function startWorker(options: WorkerOptions): Worker {
       } catch (error) {
         options.logger.error("the worker could not claim a job", { error });
       }
-      if (!claimed) await idle();
+      if (!claimed) await timer.idle(options.pollIntervalMs);
     }
   };
 
@@ -80,24 +81,14 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, options.pollIntervalMs);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
   const done = loop();
   options.logger.info("provisioning worker started", { workerId: id, concurrency: options.concurrency });
   return {
     id,
-    wake: () => wakeUp(),
+    wake: () => timer.wake(),
     async stop() {
       stopped = true;
-      wakeUp();
+      timer.wake();
       await done;
       await Promise.allSettled(running);
     },

@@ -5,6 +5,7 @@
 import type { EmailOutbox, PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import { retryDelayMs, type BackoffPolicy } from "../jobs/backoff.ts";
+import { idleTimer } from "../jobs/idle-timer.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import { redactSecrets, type SecretBox } from "../secrets.ts";
 import { sealedContext } from "./outbox.ts";
@@ -40,7 +41,7 @@ export function mailDelivery(options: MailSenderOptions): { drain(): Promise<num
 /** Delivers the outbox in the background, every `pollIntervalMs`, until stopped. */
 export function startMailSender(options: MailSenderOptions): MailSender {
   let stopped = false;
-  let wakeUp: () => void = () => {};
+  const timer = idleTimer();
   const { drain } = mailDelivery(options);
   const loop = (async () => {
     while (!stopped) {
@@ -49,21 +50,15 @@ export function startMailSender(options: MailSenderOptions): MailSender {
       } catch (error) {
         options.logger.error("the mail sender could not read the outbox", { error });
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.pollIntervalMs);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await timer.idle(options.pollIntervalMs);
     }
   })();
   return {
     drain,
-    wake: () => wakeUp(),
+    wake: () => timer.wake(),
     async stop() {
       stopped = true;
-      wakeUp();
+      timer.wake();
       await loop;
       options.transport.close();
     },
