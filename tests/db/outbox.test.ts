@@ -118,7 +118,7 @@ describe(`email outbox (${process.env.TEST_DB_KIND})`, () => {
     const s = sender(port);
     expect(await s.drain()).toBe(0); // nothing listens: all five wait
     const waiting = await t.db.prisma.emailOutbox.findMany({ where: { idempotencyKey: { in: emails.map((e) => e.idempotencyKey) } } });
-    expect(waiting.every((m) => m.status === "pending" && m.lastError && m.nextAttemptAt > new Date())).toBe(true);
+    expect(waiting.map((m) => [m.status, /ECONNREFUSED/.test(m.lastError ?? "")])).toEqual(Array(5).fill(["pending", true]));
 
     // Retries while the server is still down, then it comes back.
     for (let i = 0; i < 3; i++) {
