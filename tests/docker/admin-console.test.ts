@@ -86,9 +86,14 @@ describe("admin console", () => {
     const resendJobs = () => lab.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id, kind: "resend_credentials", status: "succeeded" } });
     await act(page, "Resend credentials");
     for (let i = 0; i < 120 && (await resendJobs()) === 0; i++) await new Promise((r) => setTimeout(r, 500));
+    // The sender delivers within a second or so of the job; the mailbox page shows it once reloaded.
     await page.getByRole("link", { name: "Mailbox" }).click();
     const newest = page.getByTestId("mail").first();
-    await newest.filter({ hasText: "New login details" }).waitFor({ timeout: 30_000 });
+    for (let i = 0; i < 60 && !((await newest.textContent()) ?? "").includes("New login details"); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      await page.reload();
+    }
+    await newest.filter({ hasText: "New login details" }).waitFor();
     const newPassword = /Temporary password:\s*(\S+)/.exec((await newest.textContent()) ?? "")?.[1];
     expect(newPassword).toBeTruthy();
     expect(newPassword).not.toBe(oldPassword);
