@@ -33,7 +33,7 @@ export async function openOrchestratorFor(
   return createOrchestrator({
     prisma: database.prisma,
     logger,
-    dockerSocket: o.dockerSocket,
+    driver: o.driver,
     templatesDir: TEMPLATES_DIR,
     template: o.template,
     templateValues: o.templateValues,

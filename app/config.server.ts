@@ -3,6 +3,7 @@
 // README.md's configuration table lists the same variables: keep them in step.
 import path from "node:path";
 import { z } from "zod";
+import type { DriverConfig } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -34,6 +35,17 @@ const envSchema = z.object({
     .default("FR"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+  ORCHESTRATOR_DRIVER: z.enum(["docker", "portainer"], { message: "must be docker or portainer" }).default("docker"),
+  PORTAINER_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]/, "must be an http:// or https:// URL, e.g. https://portainer.example.com")
+    .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, "must be a valid URL without a username or password in it (put credentials in PORTAINER_API_KEY)")
+    .optional(),
+  PORTAINER_API_KEY: z.string().min(1).optional(),
+  PORTAINER_USERNAME: z.string().min(1).optional(),
+  PORTAINER_PASSWORD: z.string().min(1).optional(),
+  PORTAINER_ENDPOINT_ID: wholeNumber(1, 2147483647).optional(),
+  PORTAINER_ENDPOINT_NAME: z.string().min(1).optional(),
   TENANT_TEMPLATE: z.string().regex(/^[a-z0-9-]+$/, "must name a folder of compose-templates/").default("demo"),
   TENANT_PORT_RANGE: z
     .string()
@@ -80,6 +92,8 @@ export type AppConfig = {
   logLevel: "debug" | "info" | "warn" | "error";
   orchestrator: {
     dockerSocket: string;
+    /** How tenants' stacks are run: the Docker engine at dockerSocket, or Portainer. */
+    driver: DriverConfig;
     template: string;
     portRange: { first: number; last: number };
     bindAddress: string;
@@ -112,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = envSchema.superRefine(portainerSettingsComplete).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -140,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logLevel: e.LOG_LEVEL,
     orchestrator: {
       dockerSocket: e.DOCKER_SOCKET,
+      driver: driverConfig(e),
       template: e.TENANT_TEMPLATE,
       portRange: (([first, last]) => ({ first: first!, last: last! }))(e.TENANT_PORT_RANGE.split("-").map(Number)),
       bindAddress: e.TENANT_BIND_ADDRESS,
@@ -159,9 +174,45 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   };
 }
 
+type Env = z.infer<typeof envSchema>;
+
+// With ORCHESTRATOR_DRIVER=portainer: an address, one way to log in, one environment.
+function portainerSettingsComplete(e: Env, ctx: z.RefinementCtx): void {
+  if (e.ORCHESTRATOR_DRIVER !== "portainer") return;
+  const issue = (key: keyof Env, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+  if (!e.PORTAINER_URL) issue("PORTAINER_URL", "is required when ORCHESTRATOR_DRIVER=portainer, e.g. https://portainer.example.com");
+  const login = e.PORTAINER_USERNAME !== undefined || e.PORTAINER_PASSWORD !== undefined;
+  if (e.PORTAINER_API_KEY && login) {
+    issue("PORTAINER_API_KEY", "set either PORTAINER_API_KEY or PORTAINER_USERNAME and PORTAINER_PASSWORD, not both");
+  } else if (!e.PORTAINER_API_KEY && !login) {
+    issue("PORTAINER_API_KEY", "is required when ORCHESTRATOR_DRIVER=portainer (an administrator's API key; or set PORTAINER_USERNAME and PORTAINER_PASSWORD)");
+  } else if (login && !e.PORTAINER_USERNAME) {
+    issue("PORTAINER_USERNAME", "is required with PORTAINER_PASSWORD");
+  } else if (login && !e.PORTAINER_PASSWORD) {
+    issue("PORTAINER_PASSWORD", "is required with PORTAINER_USERNAME");
+  }
+  if (e.PORTAINER_ENDPOINT_ID !== undefined && e.PORTAINER_ENDPOINT_NAME !== undefined) {
+    issue("PORTAINER_ENDPOINT_ID", "set either PORTAINER_ENDPOINT_ID or PORTAINER_ENDPOINT_NAME, not both");
+  } else if (e.PORTAINER_ENDPOINT_ID === undefined && e.PORTAINER_ENDPOINT_NAME === undefined) {
+    issue("PORTAINER_ENDPOINT_ID", "is required when ORCHESTRATOR_DRIVER=portainer (the Docker environment's id in Portainer; or set PORTAINER_ENDPOINT_NAME)");
+  }
+}
+
+function driverConfig(e: Env): DriverConfig {
+  if (e.ORCHESTRATOR_DRIVER === "docker") return { kind: "docker", socketPath: e.DOCKER_SOCKET };
+  return {
+    kind: "portainer",
+    url: e.PORTAINER_URL!,
+    credentials: e.PORTAINER_API_KEY ? { apiKey: e.PORTAINER_API_KEY } : { username: e.PORTAINER_USERNAME!, password: e.PORTAINER_PASSWORD! },
+    environment: e.PORTAINER_ENDPOINT_ID !== undefined ? { id: e.PORTAINER_ENDPOINT_ID } : { name: e.PORTAINER_ENDPOINT_NAME! },
+  };
+}
+
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
-  if (key === "SECRETS_KEY") return "***";
+  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD") return "***";
+  // Credentials do not belong in the URL, but if someone put them there, they stay unseen.
+  if (key === "PORTAINER_URL") return value.replace(/\/\/[^@/]*@/, "//***@");
   if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
 }

@@ -7,6 +7,7 @@ import type { PrismaClient } from "../prisma/generated/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { createDockerDriver } from "./docker/driver.ts";
 import type { ContainerUsage, StackDriver, StackStatus } from "./driver.ts";
+import { createPortainerDriver, type PortainerCredentials } from "./portainer/driver.ts";
 import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
@@ -25,13 +26,27 @@ export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
 export { readDevMailbox, type StoredMail } from "./mail/transports.ts";
 export { retryFailedEmail } from "./mail/outbox.ts";
 export type { MailSender } from "./mail/sender.ts";
+export type { PortainerCredentials } from "./portainer/driver.ts";
+
+/** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
+export type DriverConfig =
+  | { kind: "docker"; socketPath: string }
+  | {
+      kind: "portainer";
+      /** Portainer's address, e.g. https://portainer.example.com. */
+      url: string;
+      /** An administrator's API key (preferred), or an administrator's username and password. */
+      credentials: PortainerCredentials;
+      /** The Docker environment tenants run on, by id or exact name. */
+      environment: { id: number } | { name: string };
+    };
 
 export interface OrchestratorOptions {
   prisma: PrismaClient;
   logger: OrchestratorLogger;
   clock?: Clock;
-  /** Where the Docker engine listens (unix socket path). */
-  dockerSocket: string;
+  /** How stacks are run: the Docker engine's socket, or Portainer. */
+  driver: DriverConfig;
   /** Folder holding one folder per compose template. */
   templatesDir: string;
   /** The template new tenants get. */
@@ -91,10 +106,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     );
   }
   const clock = options.clock ?? systemClock;
-  const driver: StackDriver = createDockerDriver({
-    docker: new Dockerode({ socketPath: options.dockerSocket, timeout: 60_000 }),
-    clock,
-  });
+  const { driver, engineDescription } = createDriver(options, clock);
   const deps: LifecycleDeps = {
     prisma: options.prisma,
     driver,
@@ -125,7 +137,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         backoff: options.backoff ?? defaultBackoff,
         definitions: lifecycleDefinitions(deps),
         pingEngine: () => driver.ping(),
-        engineDescription: `docker at ${options.dockerSocket}`,
+        engineDescription,
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
       }),
     mailDescription: transport().description,
@@ -149,5 +161,23 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
     usage: async (tenantId) => (driver.usage ? driver.usage(projectName(await slugOf(tenantId))) : []),
     ping: () => driver.ping(),
+  };
+}
+
+function createDriver(options: OrchestratorOptions, clock: Clock): { driver: StackDriver; engineDescription: string } {
+  const config = options.driver;
+  if (config.kind === "portainer") {
+    const driver = createPortainerDriver({
+      url: config.url,
+      credentials: config.credentials,
+      environment: config.environment,
+      clock,
+      logger: options.logger,
+    });
+    return { driver, engineDescription: driver.description };
+  }
+  return {
+    driver: createDockerDriver({ docker: new Dockerode({ socketPath: config.socketPath, timeout: 60_000 }), clock }),
+    engineDescription: `docker at ${config.socketPath}`,
   };
 }

@@ -99,7 +99,7 @@ async function waitUntilActive(url: string, statusPath: string): Promise<string>
 async function removeStacks(slugs: string[]) {
   for (const slug of slugs) {
     const filters = { label: [`com.docker.compose.project=client-${slug}`] };
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
     for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
     for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove();
   }

@@ -129,7 +129,7 @@ export async function engineResourcesOf(tenantId: string) {
 export async function removeTenantsFromEngine(tenantIds: string[]) {
   for (const tenantId of tenantIds) {
     const filters = { label: [`io.tenantry.tenant-id=${tenantId}`] };
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
     for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
     for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
   }
