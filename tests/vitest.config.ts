@@ -40,6 +40,9 @@ export default defineConfig({
           // Against the real Docker engine started by `npm test` (scripts/docker/ensure-engine.sh).
           name: "docker",
           include: ["tests/docker/**/*.test.ts"],
+          // One file at a time: two files provisioning stacks at once on 2 cores (the burst test
+          // makes 20) would turn each other's waits into timeouts.
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

@@ -118,12 +118,15 @@ const fr: Record<MessageKey, string> = {
 
 const catalogs: Record<Locale, Record<MessageKey, string>> = { en, fr };
 
-export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
+export type Translator<Key extends string> = (key: Key, values?: Record<string, string | number>) => string;
+export type Translate = Translator<MessageKey>;
+
+/** A function that looks keys up in one catalog and fills in their {placeholders}. */
+export function catalogTranslator<Key extends string>(catalog: Record<Key, string>): Translator<Key> {
+  return (key, values = {}) =>
+    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
 
 export function translator(locale: Locale): Translate {
-  const catalog = catalogs[locale];
-  return (key, values = {}) =>
-    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in values ? String(values[name]) : whole,
-    );
+  return catalogTranslator(catalogs[locale]);
 }

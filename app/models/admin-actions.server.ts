@@ -4,11 +4,21 @@
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { AdminSessionInfo } from "./admin-auth.server";
 import type { AppServices } from "~/services.server";
-import { label, type AdminAction } from "./admin-action-names";
+import type { AdminMessageKey } from "~/i18n/admin-messages";
+import { actionLabelKey, type AdminAction } from "./admin-action-names";
 
+
+/** A message for the admin, as a key of the console's translations and its values. */
+export interface AdminMessage {
+  key: AdminMessageKey;
+  values?: Record<string, string | number>;
+}
 
 export class ActionRefused extends Error {
   override name = "ActionRefused";
+  constructor(readonly reason: AdminMessage) {
+    super(reason.key);
+  }
 }
 
 const DAY = 86_400_000;
@@ -19,23 +29,26 @@ export async function performAdminAction(
   tenantId: string,
   action: AdminAction,
   form: FormData,
-): Promise<string> {
+): Promise<AdminMessage> {
   const { prisma, orchestrator } = services;
   const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
-  if (!tenant) throw new ActionRefused("This tenant does not exist.");
+  if (!tenant) throw new ActionRefused({ key: "refused.missing" });
   if (tenant.actualState === "destroyed" || tenant.desiredState === "destroyed") {
-    throw new ActionRefused("This tenant is destroyed; nothing more can be done to it.");
+    throw new ActionRefused({ key: "refused.destroyed" });
   }
   const who = session.admin.email;
-  const record = (details: Record<string, string | number>, outcome = "queued") =>
+  const record = (details: Record<string, string | number>) =>
     prisma.auditLog.create({
-      data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome, details },
+      data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "queued", details },
     });
-  const queue = async (kind: Parameters<typeof orchestrator.request>[1], desired?: "active" | "suspended" | "destroyed") => {
+  const queue = async (
+    kind: Parameters<typeof orchestrator.request>[1],
+    desired?: "active" | "suspended" | "destroyed",
+  ): Promise<AdminMessage> => {
     if (desired) await prisma.tenant.update({ where: { id: tenantId }, data: { desiredState: desired } });
     const jobId = await orchestrator.request(tenantId, kind, who);
     await record({ jobId });
-    return `${label(action)} requested; it runs as job ${jobId.slice(0, 8)}.`;
+    return { key: "result.queued", values: { action: actionLabelKey(action), job: jobId.slice(0, 8) } };
   };
 
   switch (action) {
@@ -46,19 +59,19 @@ export async function performAdminAction(
     case "restart":
       return queue("restart");
     case "retry":
-      if (tenant.actualState !== "failed") throw new ActionRefused("Only a failed provisioning can be retried.");
+      if (tenant.actualState !== "failed") throw new ActionRefused({ key: "refused.retry" });
       return queue("provision", "active");
     case "resend":
       return queue("resend_credentials");
     case "destroy":
       if (String(form.get("confirmSlug") ?? "").trim() !== tenant.slug) {
-        throw new ActionRefused(`Type the tenant's slug (${tenant.slug}) to confirm its destruction.`);
+        throw new ActionRefused({ key: "refused.slug", values: { slug: tenant.slug } });
       }
       return queue("destroy", "destroyed");
     case "extend": {
       const days = Number(form.get("days"));
-      if (!Number.isInteger(days) || days < 1 || days > 365) throw new ActionRefused("Extend by a whole number of days, from 1 to 365.");
-      if (!tenant.subscription) throw new ActionRefused("This tenant has no subscription to extend.");
+      if (!Number.isInteger(days) || days < 1 || days > 365) throw new ActionRefused({ key: "refused.days" });
+      if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const from = Math.max(services.now().getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
       const trialEndsAt = new Date(from + days * DAY);
       await prisma.$transaction([
@@ -70,12 +83,12 @@ export async function performAdminAction(
           data: { actorType: "admin", actorId: who, action: "admin.extend", tenantId, outcome: "succeeded", details: { days, trialEndsAt: trialEndsAt.toISOString() } },
         }),
       ]);
-      return `Trial extended by ${days} day(s), to ${trialEndsAt.toISOString().slice(0, 10)}.`;
+      return { key: "result.extended", values: { days, date: trialEndsAt.toISOString().slice(0, 10) } };
     }
     case "plan": {
       const plan = String(form.get("plan") ?? "").trim().toLowerCase();
-      if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(plan)) throw new ActionRefused("A plan name is 1 to 30 lowercase letters, digits or dashes.");
-      if (!tenant.subscription) throw new ActionRefused("This tenant has no subscription.");
+      if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(plan)) throw new ActionRefused({ key: "refused.planName" });
+      if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const converting = plan !== "trial" && tenant.subscription.status === "trialing";
       await prisma.$transaction([
         prisma.subscription.update({
@@ -89,13 +102,13 @@ export async function performAdminAction(
           ? [prisma.auditLog.create({ data: { actorType: "admin", actorId: who, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan } } })]
           : []),
       ]);
-      return `Plan changed to ${plan}.`;
+      return { key: "result.plan", values: { plan } };
     }
   }
 }
 
-export async function recordRefusal(prisma: PrismaClient, who: string, tenantId: string, action: string, reason: string) {
+export async function recordRefusal(prisma: PrismaClient, who: string, tenantId: string, action: string, reason: AdminMessage) {
   await prisma.auditLog.create({
-    data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "refused", details: { reason } },
+    data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "refused", details: { reason: reason.key, ...reason.values } },
   });
 }

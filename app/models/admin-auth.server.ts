@@ -12,25 +12,32 @@ const BCRYPT_COST = 12;
 
 export const ROLE_RANK: Record<AdminRole, number> = { viewer: 0, operator: 1, owner: 2 };
 
+/** A refused account: `code` names the problem for the console's translations. */
 export class AdminInputError extends Error {
   override name = "AdminInputError";
+  constructor(
+    readonly code: "password.short" | "password.long" | "email" | "exists",
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function validateAdminPassword(password: string): void {
-  if (password.length < 12) throw new AdminInputError("The password needs at least 12 characters.");
-  if (password.length > 200) throw new AdminInputError("The password is too long (200 characters at most).");
+  if (password.length < 12) throw new AdminInputError("password.short", "The password needs at least 12 characters.");
+  if (password.length > 200) throw new AdminInputError("password.long", "The password is too long (200 characters at most).");
 }
 
 export async function createAdmin(prisma: PrismaClient, email: string, password: string, role: AdminRole): Promise<AdminUser> {
   const normalized = email.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+$/.test(normalized)) throw new AdminInputError("Please give a valid email address.");
+  if (!/^[^@\s]+@[^@\s]+$/.test(normalized)) throw new AdminInputError("email", "Please give a valid email address.");
   validateAdminPassword(password);
   try {
     return await prisma.adminUser.create({
       data: { email: normalized, passwordHash: await bcrypt.hash(password, BCRYPT_COST), role },
     });
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") throw new AdminInputError(`An admin ${normalized} already exists.`);
+    if ((error as { code?: string }).code === "P2002") throw new AdminInputError("exists", `An admin ${normalized} already exists.`);
     throw error;
   }
 }

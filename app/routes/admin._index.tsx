@@ -2,7 +2,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
+import { adminTranslator } from "~/i18n/admin-messages";
 import { dashboardFigures } from "~/models/dashboard.server";
+import { useLocale } from "~/root";
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Dashboard" }];
 
@@ -13,27 +15,28 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Dashboard() {
   const figures = useLoaderData<typeof loader>();
+  const t = adminTranslator(useLocale());
   const max = Math.max(1, ...figures.days.map((d) => Math.max(d.signups, d.conversions)));
   const barWidth = 20;
   const height = 120;
   return (
     <section>
-      <h1>Dashboard</h1>
+      <h1>{t("nav.dashboard")}</h1>
       <div className="figures">
-        <Figure label="Active trials" value={figures.activeTrials} testId="active-trials" />
-        <Figure label="Trials ending within 7 days" value={figures.endingSoon} testId="ending-soon" />
-        <Figure label="Paying tenants" value={figures.paying} testId="paying" />
-        <Figure label="Failed provisionings" value={figures.failed} testId="failed" />
+        <Figure label={t("dashboard.activeTrials")} value={figures.activeTrials} testId="active-trials" />
+        <Figure label={t("dashboard.endingSoon")} value={figures.endingSoon} testId="ending-soon" />
+        <Figure label={t("dashboard.paying")} value={figures.paying} testId="paying" />
+        <Figure label={t("dashboard.failed")} value={figures.failed} testId="failed" />
       </div>
       <div className="card">
-        <h2>Signups and conversions, last 30 days</h2>
-        <svg role="img" aria-label="Signups and conversions per day" viewBox={`0 0 ${figures.days.length * barWidth} ${height + 20}`} width="100%">
+        <h2>{t("dashboard.chart")}</h2>
+        <svg role="img" aria-label={t("dashboard.chart")} viewBox={`0 0 ${figures.days.length * barWidth} ${height + 20}`} width="100%">
           {figures.days.map((d, i) => {
             const s = (d.signups / max) * height;
             const c = (d.conversions / max) * height;
             return (
               <g key={d.day}>
-                <title>{`${d.day}: ${d.signups} signup(s), ${d.conversions} conversion(s)`}</title>
+                <title>{t("dashboard.bar", d)}</title>
                 <rect x={i * barWidth + 2} y={height - s} width={8} height={s} fill="#2f5bea" />
                 <rect x={i * barWidth + 10} y={height - c} width={8} height={c} fill="#12b76a" />
                 {i % 5 === 0 ? (
@@ -46,7 +49,8 @@ export default function Dashboard() {
           })}
         </svg>
         <p className="muted">
-          <span style={{ color: "#2f5bea" }}>■</span> signups <span style={{ color: "#12b76a" }}>■</span> conversions
+          <span style={{ color: "#2f5bea" }}>■</span> {t("dashboard.signups")} <span style={{ color: "#12b76a" }}>■</span>{" "}
+          {t("dashboard.conversions")}
         </p>
       </div>
     </section>

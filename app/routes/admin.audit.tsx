@@ -4,6 +4,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { requireAdmin } from "~/admin/session.server";
+import { adminTranslator } from "~/i18n/admin-messages";
+import { useLocale } from "~/root";
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Audit log" }];
 
@@ -47,20 +49,48 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function AuditPage() {
   const { filters, entries } = useLoaderData<typeof loader>();
+  const t = adminTranslator(useLocale());
   return (
     <section>
-      <h1>Audit log</h1>
+      <h1>{t("nav.audit")}</h1>
       <Form method="get" className="filters">
-        <label>Actor<br /><input name="actor" defaultValue={filters.actor} placeholder="email" /></label>
-        <label>Tenant<br /><input name="tenant" defaultValue={filters.tenant} placeholder="slug" /></label>
-        <label>Action<br /><input name="action" defaultValue={filters.action} placeholder="e.g. suspend" /></label>
-        <label>From<br /><input name="from" type="date" defaultValue={filters.from} /></label>
-        <label>To<br /><input name="to" type="date" defaultValue={filters.to} /></label>
-        <button type="submit">Filter</button>
+        <label>
+          {t("audit.actor")}
+          <br />
+          <input name="actor" defaultValue={filters.actor} placeholder={t("list.email")} />
+        </label>
+        <label>
+          {t("audit.tenant")}
+          <br />
+          <input name="tenant" defaultValue={filters.tenant} placeholder={t("list.slug")} />
+        </label>
+        <label>
+          {t("audit.action")}
+          <br />
+          <input name="action" defaultValue={filters.action} placeholder={t("audit.actionPlaceholder")} />
+        </label>
+        <label>
+          {t("audit.from")}
+          <br />
+          <input name="from" type="date" defaultValue={filters.from} />
+        </label>
+        <label>
+          {t("audit.to")}
+          <br />
+          <input name="to" type="date" defaultValue={filters.to} />
+        </label>
+        <button type="submit">{t("list.filter")}</button>
       </Form>
       <table className="list" data-testid="audit">
         <thead>
-          <tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Tenant</th><th>Outcome</th><th>Details</th></tr>
+          <tr>
+            <th>{t("audit.when")}</th>
+            <th>{t("audit.who")}</th>
+            <th>{t("audit.action")}</th>
+            <th>{t("audit.tenant")}</th>
+            <th>{t("audit.outcome")}</th>
+            <th>{t("audit.details")}</th>
+          </tr>
         </thead>
         <tbody>
           {entries.map((e) => (

@@ -5,6 +5,9 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { readDevMailbox, retryFailedEmail } from "~/models/mailbox.server";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
+import { adminTranslator } from "~/i18n/admin-messages";
+import { resolveLocale } from "~/i18n/locale";
+import { useLocale } from "~/root";
 import { useAdmin } from "~/routes/admin";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -32,20 +35,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await context.services.prisma.auditLog.create({
     data: { actorType: "admin", actorId: session.admin.email, action: "admin.email_retry", outcome: retried ? "queued" : "refused", details: { emailId: id } },
   });
-  return json({ message: retried ? "The message will be sent again." : "That message is not failed (any more)." });
+  const t = adminTranslator(resolveLocale(request));
+  return json({ message: t(retried ? "mailbox.retried" : "mailbox.notFailed") });
 }
 
 export default function MailboxPage() {
   const { smtp, messages, failed, canAct } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { csrf } = useAdmin();
+  const t = adminTranslator(useLocale());
   return (
     <section>
-      <h1>Mailbox</h1>
+      <h1>{t("nav.mailbox")}</h1>
       {result ? <div className="notice">{result.message}</div> : null}
       {failed.length > 0 ? (
         <div className="card">
-          <h2>Failed messages</h2>
+          <h2>{t("mailbox.failed")}</h2>
           <table className="list">
             <tbody>
               {failed.map((m) => (
@@ -58,7 +63,7 @@ export default function MailboxPage() {
                       <Form method="post">
                         <CsrfInput token={csrf} />
                         <input type="hidden" name="emailId" value={m.id} />
-                        <button type="submit">Retry</button>
+                        <button type="submit">{t("mailbox.retry")}</button>
                       </Form>
                     ) : null}
                   </td>
@@ -69,10 +74,10 @@ export default function MailboxPage() {
         </div>
       ) : null}
       {smtp ? (
-        <p className="muted">Email goes to the SMTP server (SMTP_URL); the development mailbox is not used.</p>
+        <p className="muted">{t("mailbox.smtp")}</p>
       ) : (
         <div className="card" style={{ marginTop: "1rem" }}>
-          <h2>Development mailbox ({messages.length})</h2>
+          <h2>{t("mailbox.dev", { count: messages.length })}</h2>
           {messages.map((m, i) => (
             <details key={`${m.date}-${i}`} open={i === 0} data-testid="mail">
               <summary>

@@ -6,8 +6,11 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
-import { ADMIN_ACTIONS, label, type AdminAction } from "~/models/admin-action-names";
-import { ActionRefused, performAdminAction, recordRefusal } from "~/models/admin-actions.server";
+import { adminTranslator, type AdminMessageKey, type AdminTranslate } from "~/i18n/admin-messages";
+import { resolveLocale } from "~/i18n/locale";
+import { actionLabelKey, ADMIN_ACTIONS, type AdminAction } from "~/models/admin-action-names";
+import { ActionRefused, performAdminAction, recordRefusal, type AdminMessage } from "~/models/admin-actions.server";
+import { useLocale } from "~/root";
 import { tenantAudit, tenantDetail } from "~/models/admin-tenants.server";
 import { useAdmin } from "~/routes/admin";
 
@@ -37,16 +40,24 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   assertCsrf(form, session);
   requireRole(session, "operator");
+  const t = adminTranslator(resolveLocale(request));
   const intent = String(form.get("intent") ?? "") as AdminAction;
-  if (!ADMIN_ACTIONS.includes(intent)) return json({ error: `Unknown action ${intent}.` }, { status: 400 });
+  if (!ADMIN_ACTIONS.includes(intent)) return json({ error: t("refused.unknown", { action: intent.slice(0, 40) }) }, { status: 400 });
   try {
     const message = await performAdminAction(context.services, session, params.id ?? "", intent, form);
-    return json({ message });
+    return json({ message: say(t, message) });
   } catch (error) {
     if (!(error instanceof ActionRefused)) throw error;
-    await recordRefusal(context.services.prisma, session.admin.email, params.id ?? "", intent, error.message);
-    return json({ error: error.message }, { status: 400 });
+    await recordRefusal(context.services.prisma, session.admin.email, params.id ?? "", intent, error.reason);
+    return json({ error: say(t, error.reason) }, { status: 400 });
   }
+}
+
+/** The message in the admin's language; an action named in it is translated too. */
+function say(t: AdminTranslate, message: AdminMessage): string {
+  const values = { ...message.values };
+  if (typeof values.action === "string" && values.action.startsWith("action.")) values.action = t(values.action as AdminMessageKey);
+  return t(message.key, values);
 }
 
 const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
@@ -54,6 +65,7 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 export default function TenantPage() {
   const { tenant, stack, usage, audit, canAct } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const t = adminTranslator(useLocale());
   const revalidator = useRevalidator();
   const busy = !SETTLED.has(tenant.actualState) || tenant.jobs.some((j) => j.status === "queued" || j.status === "running");
   useEffect(() => {
@@ -65,7 +77,7 @@ export default function TenantPage() {
   return (
     <section>
       <p>
-        <Link to="/admin/tenants">← Tenants</Link>
+        <Link to="/admin/tenants">{t("tenant.back")}</Link>
       </p>
       <h1>
         {tenant.customer.company} <span className={`badge ${tenant.actualState}`} data-testid="tenant-state">{tenant.actualState}</span>
@@ -74,49 +86,56 @@ export default function TenantPage() {
       {result && "error" in result ? <div className="form-error" role="alert">{result.error}</div> : null}
       {tenant.progress ? <p className="muted">{tenant.progress}</p> : null}
 
-      {canAct && tenant.actualState !== "destroyed" ? <Actions slug={tenant.slug} failed={tenant.actualState === "failed"} /> : null}
+      {canAct && tenant.actualState !== "destroyed" ? <Actions slug={tenant.slug} failed={tenant.actualState === "failed"} t={t} /> : null}
 
       <div className="grid2">
         <div className="card">
-          <h2>Customer</h2>
+          <h2>{t("tenant.customer")}</h2>
           <dl className="facts">
-            <dt>Name</dt>
+            <dt>{t("tenant.name")}</dt>
             <dd>{tenant.customer.firstName} {tenant.customer.lastName}</dd>
-            <dt>Email</dt>
+            <dt>{t("list.email")}</dt>
             <dd>{tenant.customer.email}</dd>
-            <dt>Phone</dt>
+            <dt>{t("tenant.phone")}</dt>
             <dd>{tenant.customer.phone}</dd>
-            <dt>Language</dt>
+            <dt>{t("tenant.language")}</dt>
             <dd>{tenant.customer.locale}</dd>
           </dl>
         </div>
         <div className="card">
-          <h2>Subscription</h2>
+          <h2>{t("tenant.subscription")}</h2>
           <dl className="facts">
-            <dt>Plan</dt>
+            <dt>{t("list.plan")}</dt>
             <dd data-testid="plan">{tenant.subscription?.plan ?? "—"}</dd>
-            <dt>Status</dt>
+            <dt>{t("tenant.status")}</dt>
             <dd>{tenant.subscription?.status ?? "—"}</dd>
-            <dt>Trial ends</dt>
+            <dt>{t("tenant.trialEnds")}</dt>
             <dd data-testid="trial-ends">{tenant.subscription?.trialEndsAt?.slice(0, 10) ?? "—"}</dd>
-            <dt>Slug</dt>
+            <dt>{t("list.slug")}</dt>
             <dd data-testid="slug">{tenant.slug}</dd>
-            <dt>Port</dt>
+            <dt>{t("tenant.port")}</dt>
             <dd>{tenant.portLeases.map((l) => l.port).join(", ") || "—"}</dd>
           </dl>
         </div>
       </div>
 
       <div className="card" style={{ marginTop: "1rem" }}>
-        <h2>Stack</h2>
+        <h2>{t("tenant.stack")}</h2>
         {"error" in stack ? (
-          <p className="form-error">The engine did not answer: {stack.error}</p>
+          <p className="form-error">{t("tenant.engineDown", { error: stack.error })}</p>
         ) : stack.containers.length === 0 ? (
-          <p className="muted" data-testid="no-containers">No container on the engine.</p>
+          <p className="muted" data-testid="no-containers">{t("tenant.noContainers")}</p>
         ) : (
           <table className="list">
             <thead>
-              <tr><th>Container</th><th>State</th><th>Health</th><th>Ports</th><th>Memory</th><th>CPU</th></tr>
+              <tr>
+                <th>{t("tenant.container")}</th>
+                <th>{t("list.state")}</th>
+                <th>{t("tenant.health")}</th>
+                <th>{t("tenant.ports")}</th>
+                <th>{t("tenant.memory")}</th>
+                <th>{t("tenant.cpu")}</th>
+              </tr>
             </thead>
             <tbody>
               {stack.containers.map((c) => {
@@ -138,12 +157,12 @@ export default function TenantPage() {
       </div>
 
       <div className="card" style={{ marginTop: "1rem" }}>
-        <h2>Jobs</h2>
+        <h2>{t("tenant.jobs")}</h2>
         {tenant.jobs.map((job) => (
           <details key={job.id} open={job === tenant.jobs[0]}>
             <summary>
-              {job.kind} — <strong data-testid={job === tenant.jobs[0] ? "latest-job-status" : undefined}>{job.status}</strong> — requested by{" "}
-              {job.requestedBy ?? "system"} at {job.createdAt.slice(0, 19).replace("T", " ")}
+              {job.kind} — <strong data-testid={job === tenant.jobs[0] ? "latest-job-status" : undefined}>{job.status}</strong> —{" "}
+              {t("tenant.requestedBy", { who: job.requestedBy ?? "system", when: job.createdAt.slice(0, 19).replace("T", " ") })}
               {job.lastError ? <span className="form-error" style={{ display: "block" }}>{job.lastError}</span> : null}
             </summary>
             <ol className="steps">
@@ -151,7 +170,7 @@ export default function TenantPage() {
                 <li key={s.id}>
                   {s.name}: {s.status}
                   {s.startedAt && s.finishedAt ? ` (${((Date.parse(s.finishedAt) - Date.parse(s.startedAt)) / 1000).toFixed(1)} s)` : ""}
-                  {s.attempts > 1 ? `, ${s.attempts} attempts` : ""}
+                  {s.attempts > 1 ? t("tenant.attempts", { count: s.attempts }) : ""}
                   {s.error ? <div className="form-error">{s.error}</div> : null}
                 </li>
               ))}
@@ -160,10 +179,10 @@ export default function TenantPage() {
         ))}
       </div>
 
-      <LiveLogs tenantId={tenant.id} />
+      <LiveLogs tenantId={tenant.id} t={t} />
 
       <div className="card" style={{ marginTop: "1rem" }}>
-        <h2>Audit trail</h2>
+        <h2>{t("tenant.audit")}</h2>
         <table className="list">
           <tbody>
             {audit.map((a) => (
@@ -181,31 +200,31 @@ export default function TenantPage() {
   );
 }
 
-function Actions({ slug, failed }: { slug: string; failed: boolean }) {
+function Actions({ slug, failed, t }: { slug: string; failed: boolean; t: AdminTranslate }) {
   const navigation = useNavigation();
-  const confirmFirst = (what: string) => (event: FormEvent<HTMLFormElement>) => {
-    if (!window.confirm(`${what} ${slug}?`)) event.preventDefault();
+  const confirmFirst = (action: AdminAction) => (event: FormEvent<HTMLFormElement>) => {
+    if (!window.confirm(t("tenant.confirm", { action: t(actionLabelKey(action)), slug }))) event.preventDefault();
   };
   const busy = navigation.state !== "idle";
   const simple: AdminAction[] = ["suspend", "resume", "restart", "resend", ...(failed ? (["retry"] as AdminAction[]) : [])];
   return (
     <div className="actions card">
       {simple.map((a) => (
-        <ActionForm key={a} intent={a} onSubmit={confirmFirst(label(a))}>
-          <button type="submit" disabled={busy}>{label(a)}</button>
+        <ActionForm key={a} intent={a} onSubmit={confirmFirst(a)}>
+          <button type="submit" disabled={busy}>{t(actionLabelKey(a))}</button>
         </ActionForm>
       ))}
-      <ActionForm intent="extend" onSubmit={confirmFirst("Extend the trial of")}>
-        <input name="days" type="number" min={1} max={365} defaultValue={14} aria-label="Days" />
-        <button type="submit" disabled={busy}>Extend trial</button>
+      <ActionForm intent="extend" onSubmit={confirmFirst("extend")}>
+        <input name="days" type="number" min={1} max={365} defaultValue={14} aria-label={t("tenant.days")} />
+        <button type="submit" disabled={busy}>{t("action.extend")}</button>
       </ActionForm>
-      <ActionForm intent="plan" onSubmit={confirmFirst("Change the plan of")}>
-        <input name="plan" placeholder="plan" aria-label="Plan" required />
-        <button type="submit" disabled={busy}>Change plan</button>
+      <ActionForm intent="plan" onSubmit={confirmFirst("plan")}>
+        <input name="plan" placeholder={t("tenant.planPlaceholder")} aria-label={t("list.plan")} required />
+        <button type="submit" disabled={busy}>{t("action.plan")}</button>
       </ActionForm>
       <ActionForm intent="destroy">
-        <input name="confirmSlug" placeholder={`type ${slug}`} aria-label="Type the slug to confirm" required />
-        <button type="submit" className="danger" disabled={busy}>Destroy</button>
+        <input name="confirmSlug" placeholder={t("tenant.typeSlug", { slug })} aria-label={t("tenant.confirmSlug")} required />
+        <button type="submit" className="danger" disabled={busy}>{t("action.destroy")}</button>
       </ActionForm>
     </div>
   );
@@ -223,7 +242,7 @@ function ActionForm(props: { intent: AdminAction; onSubmit?: (event: FormEvent<H
 }
 
 // Streams the app's logs (server-sent events): the console shows them as they come.
-function LiveLogs({ tenantId }: { tenantId: string }) {
+function LiveLogs({ tenantId, t }: { tenantId: string; t: AdminTranslate }) {
   const [service, setService] = useState("app");
   const [text, setText] = useState("");
   useEffect(() => {
@@ -234,13 +253,13 @@ function LiveLogs({ tenantId }: { tenantId: string }) {
   return (
     <div className="card" style={{ marginTop: "1rem" }}>
       <h2>
-        Logs{" "}
-        <select value={service} onChange={(e) => setService(e.target.value)} aria-label="Service">
+        {t("tenant.logs")}{" "}
+        <select value={service} onChange={(e) => setService(e.target.value)} aria-label={t("tenant.service")}>
           <option value="app">app</option>
           <option value="postgres">postgres</option>
         </select>
       </h2>
-      <pre className="logs" data-testid="logs">{text || "(waiting for logs…)"}</pre>
+      <pre className="logs" data-testid="logs">{text || t("tenant.waitingLogs")}</pre>
     </div>
   );
 }

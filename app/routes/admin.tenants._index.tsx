@@ -2,7 +2,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
+import { adminTranslator } from "~/i18n/admin-messages";
 import { listTenants } from "~/models/admin-tenants.server";
+import { useLocale } from "~/root";
 import { parseTenantListQuery, SORTS, TENANT_STATES } from "~/models/tenant-list-query";
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Tenants" }];
@@ -16,6 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function TenantList() {
   const { query, total, tenants, plans, pages } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
+  const t = adminTranslator(useLocale());
   const pageLink = (page: number) => {
     const next = new URLSearchParams(params);
     next.set("page", String(page));
@@ -23,35 +26,35 @@ export default function TenantList() {
   };
   return (
     <section>
-      <h1>Tenants</h1>
+      <h1>{t("nav.tenants")}</h1>
       <Form method="get" className="filters">
         <label>
-          Search
+          {t("list.search")}
           <br />
-          <input type="search" name="q" defaultValue={query.search} placeholder="Company, email or slug" aria-label="Search" />
+          <input type="search" name="q" defaultValue={query.search} placeholder={t("list.searchPlaceholder")} aria-label={t("list.search")} />
         </label>
         <label>
-          State
+          {t("list.state")}
           <br />
           <select name="state" defaultValue={query.state}>
-            <option value="">any</option>
+            <option value="">{t("list.any")}</option>
             {TENANT_STATES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
         </label>
         <label>
-          Plan
+          {t("list.plan")}
           <br />
           <select name="plan" defaultValue={query.plan}>
-            <option value="">any</option>
+            <option value="">{t("list.any")}</option>
             {plans.map((p) => (
               <option key={p}>{p}</option>
             ))}
           </select>
         </label>
         <label>
-          Sort
+          {t("list.sort")}
           <br />
           <select name="sort" defaultValue={query.sort}>
             {Object.keys(SORTS).map((s) => (
@@ -59,20 +62,20 @@ export default function TenantList() {
             ))}
           </select>
         </label>
-        <button type="submit">Filter</button>
+        <button type="submit">{t("list.filter")}</button>
       </Form>
       <p className="muted" data-testid="total">
-        {total} tenant(s) — page {query.page} of {pages}
+        {t("list.total", { total, page: query.page, pages })}
       </p>
       <table className="list">
         <thead>
           <tr>
-            <th>Company</th>
-            <th>Slug</th>
-            <th>Email</th>
-            <th>State</th>
-            <th>Plan</th>
-            <th>Created</th>
+            <th>{t("list.company")}</th>
+            <th>{t("list.slug")}</th>
+            <th>{t("list.email")}</th>
+            <th>{t("list.state")}</th>
+            <th>{t("list.plan")}</th>
+            <th>{t("list.created")}</th>
           </tr>
         </thead>
         <tbody>
@@ -93,8 +96,8 @@ export default function TenantList() {
         </tbody>
       </table>
       <p>
-        {query.page > 1 ? <Link to={pageLink(query.page - 1)}>← Previous</Link> : null}{" "}
-        {query.page < pages ? <Link to={pageLink(query.page + 1)}>Next →</Link> : null}
+        {query.page > 1 ? <Link to={pageLink(query.page - 1)}>{t("list.previous")}</Link> : null}{" "}
+        {query.page < pages ? <Link to={pageLink(query.page + 1)}>{t("list.next")}</Link> : null}
       </p>
     </section>
   );

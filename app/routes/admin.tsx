@@ -3,6 +3,8 @@ import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, NavLink, Outlet, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
+import { adminTranslator } from "~/i18n/admin-messages";
+import { useLocale } from "~/root";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);
@@ -16,19 +18,20 @@ export function useAdmin() {
 
 export default function AdminLayout() {
   const { admin, csrf } = useLoaderData<typeof loader>();
+  const t = adminTranslator(useLocale());
   return (
     <div className="admin">
       <nav className="admin-nav card" style={{ padding: "0.8rem 1.2rem", marginBottom: "1rem" }}>
-        <NavLink to="/admin" end>Dashboard</NavLink>
-        <NavLink to="/admin/tenants">Tenants</NavLink>
-        <NavLink to="/admin/audit">Audit log</NavLink>
-        <NavLink to="/admin/mailbox">Mailbox</NavLink>
+        <NavLink to="/admin" end>{t("nav.dashboard")}</NavLink>
+        <NavLink to="/admin/tenants">{t("nav.tenants")}</NavLink>
+        <NavLink to="/admin/audit">{t("nav.audit")}</NavLink>
+        <NavLink to="/admin/mailbox">{t("nav.mailbox")}</NavLink>
         <span style={{ marginLeft: "auto" }} className="muted" data-testid="whoami">
           {`${admin.email} (${admin.role})`}
         </span>
         <Form method="post" action="/admin/logout">
           <CsrfInput token={csrf} />
-          <button type="submit" className="link-button">Sign out</button>
+          <button type="submit" className="link-button">{t("nav.signOut")}</button>
         </Form>
       </nav>
       <Outlet />

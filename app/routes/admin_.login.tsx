@@ -2,7 +2,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { sessionCookie, sessionToken } from "~/admin/session.server";
+import { adminTranslator } from "~/i18n/admin-messages";
+import { resolveLocale } from "~/i18n/locale";
 import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, SESSION_DAYS } from "~/models/admin-auth.server";
+import { useLocale } from "~/root";
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Admin sign in" }, { name: "robots", content: "noindex" }];
 
@@ -25,15 +28,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const email = String(form.get("email") ?? "");
   const password = String(form.get("password") ?? "");
+  const t = adminTranslator(resolveLocale(request));
   const outcome = await attemptLogin(services.prisma, email, password, context.clientIp, services.now());
   if (outcome.kind === "locked") {
-    return json(
-      { error: `Too many failed sign-ins: this account or address is locked for up to ${LOCK_MINUTES} minutes. Try again later or ask an owner.`, email },
-      { status: 429 },
-    );
+    return json({ error: t("login.locked", { minutes: LOCK_MINUTES }), email }, { status: 429 });
   }
   if (outcome.kind === "invalid") {
-    return json({ error: "Wrong email or password.", email }, { status: 401 });
+    return json({ error: t("login.wrong"), email }, { status: 401 });
   }
   const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
   return redirect(safeRedirect(String(form.get("redirectTo") ?? "")), {
@@ -44,9 +45,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function AdminLogin() {
   const { redirectTo } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const t = adminTranslator(useLocale());
   return (
     <section className="card">
-      <h1>Admin sign in</h1>
+      <h1>{t("login.title")}</h1>
       {result?.error ? (
         <div className="form-error" role="alert">
           {result.error}
@@ -55,14 +57,14 @@ export default function AdminLogin() {
       <Form method="post">
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <div className="field">
-          <label htmlFor="email">Email</label>
+          <label htmlFor="email">{t("login.email")}</label>
           <input id="email" name="email" type="email" autoComplete="username" required defaultValue={result?.email ?? ""} />
         </div>
         <div className="field">
-          <label htmlFor="password">Password</label>
+          <label htmlFor="password">{t("login.password")}</label>
           <input id="password" name="password" type="password" autoComplete="current-password" required />
         </div>
-        <button type="submit">Sign in</button>
+        <button type="submit">{t("login.submit")}</button>
       </Form>
     </section>
   );

@@ -3,7 +3,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { sessionCookie } from "~/admin/session.server";
+import { adminTranslator } from "~/i18n/admin-messages";
+import { resolveLocale } from "~/i18n/locale";
 import { AdminInputError, createAdmin, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
+import { useLocale } from "~/root";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   if (await hasAnyAdmin(context.services.prisma)) throw new Response("Not found", { status: 404 });
@@ -16,7 +19,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const email = String(form.get("email") ?? "");
   const password = String(form.get("password") ?? "");
-  if (password !== String(form.get("confirm") ?? "")) return json({ error: "The two passwords differ.", email }, { status: 400 });
+  const t = adminTranslator(resolveLocale(request));
+  if (password !== String(form.get("confirm") ?? "")) return json({ error: t("setup.differ"), email }, { status: 400 });
   try {
     const admin = await createAdmin(services.prisma, email, password, "owner");
     await services.prisma.auditLog.create({
@@ -25,32 +29,33 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const token = await createSession(services.prisma, admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
     return redirect("/admin", { headers: { "Set-Cookie": sessionCookie(request, token, SESSION_DAYS * 86_400) } });
   } catch (error) {
-    if (error instanceof AdminInputError) return json({ error: error.message, email }, { status: 400 });
+    if (error instanceof AdminInputError) return json({ error: t(`setup.${error.code}`), email }, { status: 400 });
     throw error;
   }
 }
 
 export default function AdminSetup() {
   const result = useActionData<typeof action>();
+  const t = adminTranslator(useLocale());
   return (
     <section className="card">
-      <h1>Create the first owner account</h1>
-      <p className="muted">This page disappears once an account exists.</p>
+      <h1>{t("setup.title")}</h1>
+      <p className="muted">{t("setup.note")}</p>
       {result?.error ? <div className="form-error" role="alert">{result.error}</div> : null}
       <Form method="post">
         <div className="field">
-          <label htmlFor="email">Email</label>
+          <label htmlFor="email">{t("login.email")}</label>
           <input id="email" name="email" type="email" required defaultValue={result?.email ?? ""} />
         </div>
         <div className="field">
-          <label htmlFor="password">Password (12 characters or more)</label>
+          <label htmlFor="password">{t("setup.password")}</label>
           <input id="password" name="password" type="password" minLength={12} required autoComplete="new-password" />
         </div>
         <div className="field">
-          <label htmlFor="confirm">Password again</label>
+          <label htmlFor="confirm">{t("setup.confirm")}</label>
           <input id="confirm" name="confirm" type="password" minLength={12} required autoComplete="new-password" />
         </div>
-        <button type="submit">Create the account</button>
+        <button type="submit">{t("setup.submit")}</button>
       </Form>
     </section>
   );

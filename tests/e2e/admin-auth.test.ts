@@ -69,6 +69,18 @@ describe("admin accounts", () => {
     expect(after.status).toBe(302);
   });
 
+  it("speaks French to a French browser, including its refusals", async () => {
+    const page = await (await fetch(`${portal.url}/admin/login`, { headers: { "Accept-Language": "fr-FR,fr" } })).text();
+    expect(page).toContain("Connexion administrateur");
+    expect(page).toContain("Mot de passe");
+    const wrong = await fetch(`${portal.url}/admin/login`, {
+      ...form({ email: "first@vendor.test", password: "not the password" }),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fr" },
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("E-mail ou mot de passe incorrect.");
+  });
+
   it("refuses a sign-out without the CSRF token", async () => {
     const signedIn = await fetch(`${portal.url}/admin/login`, form({ email: "first@vendor.test", password: "a long enough password" }));
     const session = signedIn.headers.get("set-cookie")!.split(";")[0]!;
