@@ -114,40 +114,46 @@ function suspendJob(deps: LifecycleDeps): JobDefinition {
 }
 
 function resumeJob(deps: LifecycleDeps): JobDefinition {
-  return {
-    steps: [
-      {
-        name: "start",
-        async run(context) {
-          const { stack } = await tenantStack(deps, context);
-          await context.progress("Starting the containers");
-          // deploy, not start: it also recreates anything that went missing while suspended.
-          await deps.driver.deploy(stack, { signal: context.signal });
-        },
-      },
-      healthStep(deps),
-      activateStep(deps, "tenant.resumed"),
-    ],
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.resume_failed", reason),
-  };
+  return bringUpJob(deps, {
+    step: "start",
+    progress: "Starting the containers",
+    stopFirst: false,
+    action: "resumed",
+    failure: "resume_failed",
+  });
 }
 
 function restartJob(deps: LifecycleDeps): JobDefinition {
+  return bringUpJob(deps, {
+    step: "restart",
+    progress: "Restarting the containers",
+    stopFirst: true,
+    action: "restarted",
+    failure: "restart_failed",
+  });
+}
+
+// Resume and restart: (stop, then) deploy, not just start, since deploy also recreates anything
+// that went missing meanwhile; then the health checks, then active again.
+function bringUpJob(
+  deps: LifecycleDeps,
+  how: { step: string; progress: string; stopFirst: boolean; action: string; failure: string },
+): JobDefinition {
   return {
     steps: [
       {
-        name: "restart",
+        name: how.step,
         async run(context) {
           const { stack } = await tenantStack(deps, context);
-          await context.progress("Restarting the containers");
-          await deps.driver.stop(stack.project);
+          await context.progress(how.progress);
+          if (how.stopFirst) await deps.driver.stop(stack.project);
           await deps.driver.deploy(stack, { signal: context.signal });
         },
       },
       healthStep(deps),
-      activateStep(deps, "tenant.restarted"),
+      activateStep(deps, `tenant.${how.action}`),
     ],
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.restart_failed", reason),
+    markFailed: (context, reason) => markFailed(deps, context, `tenant.${how.failure}`, reason),
   };
 }
 
