@@ -200,6 +200,14 @@ describe("Docker driver: the demo stack on the real engine", () => {
   });
 });
 
+// A dependency whose health stays "starting" for a minute (its first check comes after 60 s).
+const STUCK_STARTING = {
+  command: ["sleep", "300"],
+  environment: {},
+  healthcheck: { test: ["CMD", "true"], intervalMs: 60_000, timeoutMs: 2_000, retries: 1, startPeriodMs: 0 },
+  restart: "no" as const,
+};
+
 describe("Docker driver: failures the job engine must tell apart", () => {
   it("a missing image is ImageMissingError (permanent) and nothing is created", async () => {
     const stack = demoStack({ slug: newTestSlug(), appPort: await freeLocalPort(), appImage: "tenantry/does-not-exist:never" });
@@ -261,13 +269,8 @@ describe("Docker driver: failures the job engine must tell apart", () => {
     const spec = dependencyStack({
       slug: newTestSlug(),
       condition: "service_healthy",
-      dependency: {
-        command: ["sleep", "300"],
-        environment: {},
-        // Stays "starting" for a minute, longer than this driver waits.
-        healthcheck: { test: ["CMD", "true"], intervalMs: 60_000, timeoutMs: 2_000, retries: 1, startPeriodMs: 0 },
-        restart: "no",
-      },
+      // Longer than this driver waits.
+      dependency: STUCK_STARTING,
     });
     deployed.add(spec.project);
     const impatient = createDockerDriver({ docker, healthTimeoutMs: 1_500, pollIntervalMs: 250 });
@@ -298,13 +301,8 @@ describe("Docker driver: failures the job engine must tell apart", () => {
     const spec = dependencyStack({
       slug: newTestSlug(),
       condition: "service_healthy",
-      dependency: {
-        command: ["sleep", "300"],
-        environment: {},
-        // Stays "starting" for a minute: only the abort can end the wait early.
-        healthcheck: { test: ["CMD", "true"], intervalMs: 60_000, timeoutMs: 2_000, retries: 1, startPeriodMs: 0 },
-        restart: "no",
-      },
+      // Only the abort can end the wait early.
+      dependency: STUCK_STARTING,
     });
     deployed.add(spec.project);
     const started = Date.now();
