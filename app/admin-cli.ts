@@ -1,6 +1,7 @@
 // `npm run admin:create -- EMAIL ROLE`: creates an admin account (role owner, operator or viewer);
-// the password is read from the ADMIN_PASSWORD variable or asked on the terminal, never an argument.
-import { createInterface } from "node:readline/promises";
+// the password is read from the ADMIN_PASSWORD variable or asked on the terminal (not echoed),
+// never an argument.
+import { readHiddenLine } from "./admin/read-hidden";
 import { openDatabaseFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
@@ -15,9 +16,7 @@ async function main() {
   }
   let password = process.env.ADMIN_PASSWORD ?? "";
   if (!password) {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    password = await rl.question("Password (12 characters or more): ");
-    rl.close();
+    password = await readHiddenLine("Password (12 characters or more, not shown): ");
   }
   const config = loadConfig(process.env);
   const database = await openDatabaseFor(config, createLogger("warn"));

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { openDatabase, type Database } from "../prisma/database.ts";
 import { createOrchestrator, loadOrCreateKeyFile, parseSecretKey, type Orchestrator } from "../orchestrator/index.ts";
+import { issueSetupToken } from "./admin/first-run.server";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
 
@@ -22,6 +23,26 @@ export async function openDatabaseFor(config: AppConfig, logger: Logger): Promis
   return database;
 }
 
+/**
+ * First run (no admin yet): prints a one-time setup token that /admin/setup asks for, so that
+ * whoever reaches a fresh portal first does not own it. Each process prints its own; any of them
+ * is accepted, and the first owner consumes them all. It is the one secret this log carries, on
+ * purpose, and it stops working once the owner exists.
+ */
+export async function announceFirstRun(database: Database, logger: Logger): Promise<void> {
+  const token = await issueSetupToken(database.prisma);
+  if (!token) return;
+  logger.warn(`First run: no admin account yet. Open /admin/setup and give this one-time setup token: ${token}`, {
+    hint: "a new token is printed at each start while no admin exists; `npm run admin:create` also creates the first owner",
+  });
+}
+
+/** The secrets key: SECRETS_KEY, or the key file (created on first use). */
+export async function loadSecretKeyFor(config: AppConfig): Promise<Buffer> {
+  const o = config.orchestrator;
+  return o.secretsKey ? parseSecretKey(o.secretsKey) : loadOrCreateKeyFile(o.secretsKeyFile);
+}
+
 export async function openOrchestratorFor(
   config: AppConfig,
   database: Database,
@@ -29,7 +50,7 @@ export async function openOrchestratorFor(
   hooks: { afterStepWork?: (step: string) => Promise<void> } = {},
 ): Promise<Orchestrator> {
   const o = config.orchestrator;
-  const secretKey = o.secretsKey ? parseSecretKey(o.secretsKey) : await loadOrCreateKeyFile(o.secretsKeyFile);
+  const secretKey = await loadSecretKeyFor(config);
   return createOrchestrator({
     prisma: database.prisma,
     logger,

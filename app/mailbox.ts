@@ -1,8 +1,10 @@
-// `npm run mailbox`: the development mailbox, where email goes while SMTP_URL is not set.
+// `npm run mailbox`: the development mailbox, where email goes while SMTP_URL is not set. Its files
+// are encrypted with the secrets key (SECRETS_KEY or the key file) and expire after 3 days.
 //   npm run mailbox            lists the messages, newest last
 //   npm run mailbox -- show N  prints message N (its plain-text part)
 //   npm run mailbox -- last    prints the newest message
 import { readDevMailbox } from "../orchestrator/index.ts";
+import { loadSecretKeyFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 
 async function main() {
@@ -11,7 +13,7 @@ async function main() {
   if (config.mail.smtpUrl) {
     console.log("SMTP_URL is set: email goes to the SMTP server, not to the development mailbox.");
   }
-  const messages = await readDevMailbox(dir);
+  const messages = await readDevMailbox(dir, await loadSecretKeyFor(config));
   const [command, which] = process.argv.slice(2);
   if (messages.length === 0) {
     console.log(`The development mailbox (${dir}) is empty.`);

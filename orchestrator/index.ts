@@ -13,7 +13,8 @@ import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
-import { devMailboxTransport, smtpTransport, type MailTransport } from "./mail/transports.ts";
+import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
+import { smtpTransport, type MailTransport } from "./mail/transports.ts";
 import type { OrchestratorLogger } from "./logger.ts";
 import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
@@ -23,7 +24,7 @@ export { TemplateError, OrchestratorError } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
 export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
-export { readDevMailbox, type StoredMail } from "./mail/transports.ts";
+export { readDevMailbox, DEV_MAILBOX_RETENTION_MS, type StoredMail } from "./mail/dev-mailbox.ts";
 export { retryFailedEmail } from "./mail/outbox.ts";
 export type { MailSender } from "./mail/sender.ts";
 export type { PortainerCredentials } from "./portainer/driver.ts";
@@ -84,6 +85,8 @@ export interface Orchestrator {
   startMailSender(): MailSender;
   /** Where email goes, for the operator ("SMTP host:port" or the mailbox folder). */
   readonly mailDescription: string;
+  /** The development mailbox's messages, decrypted, oldest first ([] when SMTP is configured). */
+  readDevMailbox(): Promise<StoredMail[]>;
   /** Queues a lifecycle job for a tenant; the worker runs it. Returns the job's id. */
   request(tenantId: string, action: LifecycleAction, requestedBy: string): Promise<string>;
   /** What the engine runs for the tenant now. */
@@ -120,7 +123,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     tenantUrl: options.tenantUrl,
   };
   const transport = (): MailTransport =>
-    options.mail.smtpUrl ? smtpTransport(options.mail.smtpUrl) : devMailboxTransport(options.mail.devMailboxDir);
+    options.mail.smtpUrl ? smtpTransport(options.mail.smtpUrl) : devMailboxTransport(options.mail.devMailboxDir, deps.secretBox);
   const slugOf = async (tenantId: string) =>
     (await options.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } })).slug;
 
@@ -141,6 +144,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
       }),
     mailDescription: transport().description,
+    readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, options.secretKey)),
     startMailSender: () =>
       startMailSender({
         prisma: options.prisma,

@@ -1,5 +1,6 @@
 // The admin session cookie and the guards every admin route uses: requireAdmin (redirects to the
 // login page), requireRole (403), and assertCsrf for every change.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { redirect } from "@remix-run/node";
 import type { AdminRole } from "../../prisma/generated/client.ts";
 import { findSession, ROLE_RANK, type AdminSessionInfo } from "~/models/admin-auth.server";
@@ -42,9 +43,19 @@ export function requireRole(session: AdminSessionInfo, role: AdminRole): void {
   }
 }
 
+/**
+ * Compares two secrets in constant time: both are hashed to 32 bytes first, so neither the
+ * position of the first difference nor a length difference shows in the timing.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected)) && expected.length > 0;
+}
+
 /** Every form that changes something carries the session's CSRF token. */
 export function assertCsrf(form: FormData, session: AdminSessionInfo): void {
-  if (form.get("csrf") !== session.csrfToken) {
+  const given = form.get("csrf");
+  if (typeof given !== "string" || !sameSecret(given, session.csrfToken)) {
     throw new Response("The form is out of date or was not sent from this console (CSRF check failed). Reload the page and try again.", {
       status: 403,
     });

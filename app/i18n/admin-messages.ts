@@ -13,8 +13,8 @@ const en = {
   "login.email": "Email",
   "login.password": "Password",
   "login.submit": "Sign in",
-  "login.wrong": "Wrong email or password.",
-  "login.locked": "Too many failed sign-ins: this account or address is locked for up to {minutes} minutes. Try again later or ask an owner.",
+  "login.refused": "Wrong email or password. After {max} attempts from one address, sign-in from there waits {minutes} minutes (an owner can lift it with npm run admin:unlock).",
+  "login.busy": "Too many sign-ins are being checked right now; try again in a few seconds.",
   "setup.title": "Create the first owner account",
   "setup.note": "This page disappears once an account exists.",
   "setup.password": "Password (12 characters or more)",
@@ -25,6 +25,9 @@ const en = {
   "setup.password.long": "The password is too long (200 characters at most).",
   "setup.email": "Please give a valid email address.",
   "setup.exists": "This admin already exists.",
+  "setup.token": "Setup token",
+  "setup.token.help": "The one-time token the portal printed in its log when it started (look for \"setup token\").",
+  "setup.token.wrong": "This setup token is not valid. Copy it from the portal's log (the line with \"setup token\"), or restart the portal to print a new one.",
   "dashboard.activeTrials": "Active trials",
   "dashboard.endingSoon": "Trials ending within 7 days",
   "dashboard.paying": "Paying tenants",
@@ -115,6 +118,8 @@ const en = {
 
 export type AdminMessageKey = keyof typeof en;
 
+  "mailbox.bodiesHidden": "Messages carry customers' temporary passwords: their text is shown to operators and owners only.",
+  "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 const fr: Record<AdminMessageKey, string> = {
   "nav.dashboard": "Tableau de bord",
   "nav.tenants": "Clients",
@@ -125,8 +130,8 @@ const fr: Record<AdminMessageKey, string> = {
   "login.email": "E-mail",
   "login.password": "Mot de passe",
   "login.submit": "Se connecter",
-  "login.wrong": "E-mail ou mot de passe incorrect.",
-  "login.locked": "Trop d'échecs de connexion : ce compte ou cette adresse est bloqué jusqu'à {minutes} minutes. Réessayez plus tard ou demandez à un propriétaire.",
+  "login.refused": "E-mail ou mot de passe incorrect. Après {max} tentatives depuis une adresse, la connexion depuis celle-ci attend {minutes} minutes (un propriétaire peut la débloquer avec npm run admin:unlock).",
+  "login.busy": "Trop de connexions sont en cours de vérification ; réessayez dans quelques secondes.",
   "setup.title": "Créer le premier compte propriétaire",
   "setup.note": "Cette page disparaît dès qu'un compte existe.",
   "setup.password": "Mot de passe (12 caractères ou plus)",
@@ -141,6 +146,9 @@ const fr: Record<AdminMessageKey, string> = {
   "dashboard.endingSoon": "Essais se terminant sous 7 jours",
   "dashboard.paying": "Clients payants",
   "dashboard.failed": "Installations échouées",
+  "setup.token": "Jeton d'installation",
+  "setup.token.help": "Le jeton à usage unique que le portail a écrit dans son journal au démarrage (cherchez « setup token »).",
+  "setup.token.wrong": "Ce jeton d'installation n'est pas valable. Copiez-le depuis le journal du portail (la ligne « setup token »), ou redémarrez le portail pour en obtenir un nouveau.",
   "dashboard.chart": "Inscriptions et conversions, 30 derniers jours",
   "dashboard.signups": "inscriptions",
   "dashboard.conversions": "conversions",
@@ -230,3 +238,5 @@ export type AdminTranslate = Translator<AdminMessageKey>;
 export function adminTranslator(locale: Locale): AdminTranslate {
   return catalogTranslator(locale === "fr" ? fr : en);
 }
+  "mailbox.bodiesHidden": "Les messages contiennent les mots de passe temporaires des clients : leur texte n'est montré qu'aux opérateurs et aux propriétaires.",
+  "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",

@@ -1,14 +1,20 @@
-// Admin accounts and their sessions. Passwords are bcrypt hashes; a session is a random token in
-// an httpOnly cookie whose SHA-256 alone is stored, with a CSRF token every change must carry.
-// Five wrong passwords lock the account for a while, and so do five from one address.
+// Admin accounts and their sessions. Passwords are bcrypt hashes, computed and checked in a worker
+// pool off the event loop; a session is a random token in an httpOnly cookie whose SHA-256 alone is
+// stored, with a CSRF token every change must carry. Sign-in attempts are counted per address and
+// per (email, address) before any password is checked (app/admin/login-throttle.server.ts), and
+// every refusal gives the same answer, so the page does not tell which emails are admins.
 import { createHash, randomBytes } from "node:crypto";
-import bcrypt from "bcryptjs";
 import type { AdminRole, AdminUser, PrismaClient } from "../../prisma/generated/client.ts";
+import { clearLoginThrottle, forgiveLoginAttempt, recordLoginAttempt, THROTTLE_LIMIT, THROTTLE_WINDOW_MINUTES } from "../admin/login-throttle.server.ts";
+import { HasherBusyError, hashPassword, verifyPassword } from "../admin/password-hasher.server.ts";
 
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MINUTES = 15;
+export const MAX_FAILED_LOGINS = THROTTLE_LIMIT;
+export const LOCK_MINUTES = THROTTLE_WINDOW_MINUTES;
 export const SESSION_DAYS = 7;
 const BCRYPT_COST = 12;
+const MAX_PASSWORD_LENGTH = 200;
+/** Checked when the account does not exist, so that timing does not tell. */
+const DUMMY_HASH = "$2b$12$T4P0B/x.B6lPpKIcv/9j.eI..dtokfwV1EUjH7MNTkuUJWifjY8gi";
 
 export const ROLE_RANK: Record<AdminRole, number> = { viewer: 0, operator: 1, owner: 2 };
 
@@ -25,19 +31,27 @@ export class AdminInputError extends Error {
 
 export function validateAdminPassword(password: string): void {
   if (password.length < 12) throw new AdminInputError("password.short", "The password needs at least 12 characters.");
-  if (password.length > 200) throw new AdminInputError("password.long", "The password is too long (200 characters at most).");
+  if (password.length > MAX_PASSWORD_LENGTH) throw new AdminInputError("password.long", "The password is too long (200 characters at most).");
+}
+
+export function normalizeAdminEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Validates a new account's email and password and hashes the password (off the event loop). */
+export async function prepareAdmin(email: string, password: string): Promise<{ email: string; passwordHash: string }> {
+  const normalized = normalizeAdminEmail(email);
+  if (!/^[^@\s]+@[^@\s]+$/.test(normalized) || normalized.length > 254) throw new AdminInputError("email", "Please give a valid email address.");
+  validateAdminPassword(password);
+  return { email: normalized, passwordHash: await hashPassword(password, BCRYPT_COST) };
 }
 
 export async function createAdmin(prisma: PrismaClient, email: string, password: string, role: AdminRole): Promise<AdminUser> {
-  const normalized = email.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+$/.test(normalized)) throw new AdminInputError("email", "Please give a valid email address.");
-  validateAdminPassword(password);
+  const data = await prepareAdmin(email, password);
   try {
-    return await prisma.adminUser.create({
-      data: { email: normalized, passwordHash: await bcrypt.hash(password, BCRYPT_COST), role },
-    });
+    return await prisma.adminUser.create({ data: { ...data, role } });
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") throw new AdminInputError("exists", `An admin ${normalized} already exists.`);
+    if ((error as { code?: string }).code === "P2002") throw new AdminInputError("exists", `An admin ${data.email} already exists.`);
     throw error;
   }
 }
@@ -46,12 +60,17 @@ export async function hasAnyAdmin(prisma: PrismaClient): Promise<boolean> {
   return (await prisma.adminUser.count()) > 0;
 }
 
-export type LoginOutcome =
-  | { kind: "ok"; admin: AdminUser }
-  | { kind: "invalid" }
-  | { kind: "locked"; until: Date };
+/**
+ * "refused" is the one answer for a wrong password, an unknown email and a throttled attempt;
+ * "busy" when too many password checks already wait for the worker pool.
+ */
+export type LoginOutcome = { kind: "ok"; admin: AdminUser } | { kind: "refused" } | { kind: "busy" };
 
-/** Checks a login; counts failures per account and per address, in the audit log. */
+/**
+ * Checks a login. The attempt is recorded first, atomically; over the limit the password is not
+ * checked. Audit: `admin.login_failed` for each password checked and wrong, `admin.login_throttled`
+ * once per key and window when the limit is reached, `admin.login` for a success.
+ */
 export async function attemptLogin(
   prisma: PrismaClient,
   email: string,
@@ -59,35 +78,42 @@ export async function attemptLogin(
   ip: string,
   now: Date,
 ): Promise<LoginOutcome> {
-  const normalized = email.trim().toLowerCase();
-  const since = new Date(now.getTime() - LOCK_MINUTES * 60_000);
-  const failuresFromIp = await prisma.auditLog.count({
-    where: { action: "admin.login_failed", at: { gt: since }, details: { path: ["ip"], equals: ip } },
-  });
-  if (failuresFromIp >= MAX_FAILED_LOGINS) return { kind: "locked", until: new Date(now.getTime() + LOCK_MINUTES * 60_000) };
-
+  const normalized = normalizeAdminEmail(email).slice(0, 254);
+  const verdict = await recordLoginAttempt(prisma, normalized, ip, now);
+  if (!verdict.allowed) {
+    if (verdict.firstRefusal) {
+      await audit(prisma, normalized, "admin.login_throttled", "refused", { ip, by: verdict.refusedBy ?? null, minutes: THROTTLE_WINDOW_MINUTES });
+    }
+    return { kind: "refused" };
+  }
+  // No valid password is longer: refuse without spending a hash on it.
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    await audit(prisma, normalized, "admin.login_failed", "failed", { ip, checked: false });
+    return { kind: "refused" };
+  }
   const admin = await prisma.adminUser.findUnique({ where: { email: normalized } });
-  if (admin?.lockedUntil && admin.lockedUntil > now) return { kind: "locked", until: admin.lockedUntil };
-
-  // Compare against a dummy hash when the account does not exist, so timing does not tell.
-  const ok = await bcrypt.compare(password, admin?.passwordHash ?? "$2b$12$T4P0B/x.B6lPpKIcv/9j.eI..dtokfwV1EUjH7MNTkuUJWifjY8gi");
+  let ok: boolean;
+  try {
+    ok = await verifyPassword(password, admin?.passwordHash ?? DUMMY_HASH);
+  } catch (error) {
+    if (error instanceof HasherBusyError) return { kind: "busy" };
+    throw error;
+  }
   if (admin && ok) {
-    await prisma.adminUser.update({ where: { id: admin.id }, data: { failedLogins: 0, lockedUntil: null } });
+    await forgiveLoginAttempt(prisma, normalized, ip);
     await audit(prisma, admin.email, "admin.login", "succeeded", { ip });
     return { kind: "ok", admin };
   }
-  await audit(prisma, normalized.slice(0, 254), "admin.login_failed", "failed", { ip });
-  if (admin) {
-    const failed = admin.failedLogins + 1;
-    const lock = failed >= MAX_FAILED_LOGINS;
-    await prisma.adminUser.update({
-      where: { id: admin.id },
-      data: { failedLogins: lock ? 0 : failed, lockedUntil: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null },
-    });
-    // This answer stays "wrong password"; from the next attempt on, the account is locked.
-    if (lock) await audit(prisma, admin.email, "admin.locked", "succeeded", { ip, minutes: LOCK_MINUTES });
-  }
-  return { kind: "invalid" };
+  await audit(prisma, normalized, "admin.login_failed", "failed", { ip, checked: true });
+  return { kind: "refused" };
+}
+
+/** Lifts the sign-in throttle on an email (see clearLoginThrottle); audited. Returns the addresses. */
+export async function unlockAdmin(prisma: PrismaClient, email: string, via: string): Promise<string[]> {
+  const account = normalizeAdminEmail(email);
+  const addresses = await clearLoginThrottle(prisma, account);
+  await audit(prisma, null, "admin.unlocked", "succeeded", { email: account, via, addresses: addresses.join(", ") });
+  return addresses;
 }
 
 export interface AdminSessionInfo {

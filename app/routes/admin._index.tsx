@@ -5,8 +5,9 @@ import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { dashboardFigures } from "~/models/dashboard.server";
 import { useLocale } from "~/root";
+import { adminTitle } from "~/admin/meta";
 
-export const meta: MetaFunction = () => [{ title: "Tenantry — Dashboard" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.dashboard") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);

@@ -6,8 +6,9 @@ import type { Prisma } from "../../prisma/generated/client.ts";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { useLocale } from "~/root";
+import { adminTitle } from "~/admin/meta";
 
-export const meta: MetaFunction = () => [{ title: "Tenantry — Audit log" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.audit") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);

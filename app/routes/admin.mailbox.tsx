@@ -1,8 +1,10 @@
 // The development mailbox (email kept here while no SMTP server is configured), and the outbox's
-// failed messages, which an operator can send again.
-import { json, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+// failed messages, which an operator can send again. Messages carry customers' temporary
+// passwords: their text reaches the browser of operators and owners only, never of a viewer.
+import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { readDevMailbox, retryFailedEmail } from "~/models/mailbox.server";
+import { DEV_MAILBOX_RETENTION_MS, retryFailedEmail } from "~/models/mailbox.server";
+import { adminTitle } from "~/admin/meta";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
 import { adminTranslator } from "~/i18n/admin-messages";
@@ -10,11 +12,14 @@ import { resolveLocale } from "~/i18n/locale";
 import { useLocale } from "~/root";
 import { useAdmin } from "~/routes/admin";
 
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.mailbox") }];
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);
-  const { config, prisma } = context.services;
-  const [messages, failed] = await Promise.all([
-    config.mail.smtpUrl ? Promise.resolve([]) : readDevMailbox(config.mail.devMailboxDir),
+  const { config, prisma, orchestrator } = context.services;
+  const canRead = hasRole(session, "operator");
+  const [stored, failed] = await Promise.all([
+    orchestrator.readDevMailbox(),
     prisma.emailOutbox.findMany({
       where: { status: "failed" },
       orderBy: { createdAt: "desc" },
@@ -22,7 +27,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       select: { id: true, toAddress: true, subject: true, lastError: true, attempts: true, createdAt: true },
     }),
   ]);
-  return json({ smtp: Boolean(config.mail.smtpUrl), messages: messages.reverse(), failed, canAct: hasRole(session, "operator") });
+  // A viewer gets who and what, never the text (where the temporary passwords are).
+  const messages = stored.reverse().map((m) => ({ date: m.date, to: m.to, subject: m.subject, text: canRead ? m.text : null }));
+  return json({
+    smtp: Boolean(config.mail.smtpUrl),
+    messages,
+    failed,
+    canAct: canRead,
+    retentionHours: Math.round(DEV_MAILBOX_RETENTION_MS / 3_600_000),
+  });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -40,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function MailboxPage() {
-  const { smtp, messages, failed, canAct } = useLoaderData<typeof loader>();
+  const { smtp, messages, failed, canAct, retentionHours } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { csrf } = useAdmin();
   const t = adminTranslator(useLocale());
@@ -78,12 +91,15 @@ export default function MailboxPage() {
       ) : (
         <div className="card" style={{ marginTop: "1rem" }}>
           <h2>{t("mailbox.dev", { count: messages.length })}</h2>
+          <p className="muted">
+            {t("mailbox.retention", { hours: retentionHours })} {canAct ? null : t("mailbox.bodiesHidden")}
+          </p>
           {messages.map((m, i) => (
             <details key={`${m.date}-${i}`} open={i === 0} data-testid="mail">
               <summary>
                 {m.date.slice(0, 19).replace("T", " ")} — {m.to} — <strong>{m.subject}</strong>
               </summary>
-              <pre style={{ whiteSpace: "pre-wrap" }}>{m.text}</pre>
+              {m.text === null ? null : <pre style={{ whiteSpace: "pre-wrap" }}>{m.text}</pre>}
             </details>
           ))}
         </div>

@@ -13,8 +13,9 @@ import { ActionRefused, performAdminAction, recordRefusal, type AdminMessage } f
 import { useLocale } from "~/root";
 import { tenantAudit, tenantDetail } from "~/models/admin-tenants.server";
 import { useAdmin } from "~/routes/admin";
+import { adminTitle } from "~/admin/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Tenantry — ${data?.tenant.slug ?? "tenant"}` }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: adminTitle(matches, "nav.tenants", data?.tenant.slug) }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);

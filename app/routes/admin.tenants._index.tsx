@@ -6,8 +6,9 @@ import { adminTranslator } from "~/i18n/admin-messages";
 import { listTenants } from "~/models/admin-tenants.server";
 import { useLocale } from "~/root";
 import { parseTenantListQuery, SORTS, TENANT_STATES } from "~/models/tenant-list-query";
+import { adminTitle } from "~/admin/meta";
 
-export const meta: MetaFunction = () => [{ title: "Tenantry — Tenants" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.tenants") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);

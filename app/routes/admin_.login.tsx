@@ -1,16 +1,19 @@
-// The admin sign-in page. Five wrong passwords lock the account (and the address) for a while.
+// The admin sign-in page. Attempts are counted per address and per (email, address) before any
+// password is checked; past five, that address waits (app/admin/login-throttle.server.ts).
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { sessionCookie, sessionToken } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
-import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, SESSION_DAYS } from "~/models/admin-auth.server";
+import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_DAYS } from "~/models/admin-auth.server";
 import { useLocale } from "~/root";
+import { safeRedirectPath } from "~/http/safe-redirect";
+import { adminTitle } from "~/admin/meta";
 
-export const meta: MetaFunction = () => [{ title: "Tenantry — Admin sign in" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "login.title") }, { name: "robots", content: "noindex" }];
 
 function safeRedirect(target: string | null): string {
-  return target && target.startsWith("/admin") && !target.startsWith("//") ? target : "/admin";
+  return safeRedirectPath(target, "/admin", "/admin");
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -30,11 +33,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "");
   const t = adminTranslator(resolveLocale(request));
   const outcome = await attemptLogin(services.prisma, email, password, context.clientIp, services.now());
-  if (outcome.kind === "locked") {
-    return json({ error: t("login.locked", { minutes: LOCK_MINUTES }), email }, { status: 429 });
+  // One answer for a wrong password, an unknown email and a throttled attempt: the page must not
+  // tell which emails are admins.
+  if (outcome.kind === "refused") {
+    return json({ error: t("login.refused", { max: MAX_FAILED_LOGINS, minutes: LOCK_MINUTES }), email }, { status: 401 });
   }
-  if (outcome.kind === "invalid") {
-    return json({ error: t("login.wrong"), email }, { status: 401 });
+  if (outcome.kind === "busy") {
+    return json({ error: t("login.busy"), email }, { status: 503, headers: { "Retry-After": "5" } });
   }
   const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
   return redirect(safeRedirect(String(form.get("redirectTo") ?? "")), {

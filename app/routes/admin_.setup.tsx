@@ -1,12 +1,17 @@
-// First run: creates the first owner account. Once any admin exists this page is gone (404);
-// further accounts come from `npm run admin:create`.
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+// First run: creates the first owner account, for whoever holds the one-time setup token that the
+// portal printed in its log at boot (app/admin/first-run.server.ts). Once any admin exists this
+// page is gone (404); further accounts come from `npm run admin:create`.
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
+import { createFirstOwner } from "~/admin/first-run.server";
+import { adminTitle } from "~/admin/meta";
 import { sessionCookie } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
-import { AdminInputError, createAdmin, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
+import { AdminInputError, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
 import { useLocale } from "~/root";
+
+export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "setup.title") }, { name: "robots", content: "noindex" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   if (await hasAnyAdmin(context.services.prisma)) throw new Response("Not found", { status: 404 });
@@ -22,11 +27,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const t = adminTranslator(resolveLocale(request));
   if (password !== String(form.get("confirm") ?? "")) return json({ error: t("setup.differ"), email }, { status: 400 });
   try {
-    const admin = await createAdmin(services.prisma, email, password, "owner");
-    await services.prisma.auditLog.create({
-      data: { actorType: "admin", actorId: admin.email, action: "admin.created", outcome: "succeeded", details: { role: "owner", via: "first-run page" } },
-    });
-    const token = await createSession(services.prisma, admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
+    const outcome = await createFirstOwner(services.prisma, { email, password, token: String(form.get("setupToken") ?? "") }, context.clientIp);
+    if (outcome.kind === "closed") throw new Response("Not found", { status: 404 });
+    if (outcome.kind === "token") return json({ error: t("setup.token.wrong"), email }, { status: 403 });
+    const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
     return redirect("/admin", { headers: { "Set-Cookie": sessionCookie(request, token, SESSION_DAYS * 86_400) } });
   } catch (error) {
     if (error instanceof AdminInputError) return json({ error: t(`setup.${error.code}`), email }, { status: 400 });
@@ -43,6 +47,11 @@ export default function AdminSetup() {
       <p className="muted">{t("setup.note")}</p>
       {result?.error ? <div className="form-error" role="alert">{result.error}</div> : null}
       <Form method="post">
+        <div className="field">
+          <label htmlFor="setupToken">{t("setup.token")}</label>
+          <input id="setupToken" name="setupToken" type="text" required autoComplete="off" spellCheck={false} />
+          <p className="muted">{t("setup.token.help")}</p>
+        </div>
         <div className="field">
           <label htmlFor="email">{t("login.email")}</label>
           <input id="email" name="email" type="email" required defaultValue={result?.email ?? ""} />

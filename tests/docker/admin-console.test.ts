@@ -155,19 +155,23 @@ describe("admin console", () => {
     expect(await lab.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id, kind: "suspend" } })).toBe(0);
   });
 
-  it("locks an account at the sixth wrong password", async () => {
+  it("throttles an address at the sixth attempt, with the same answer as a wrong password", async () => {
     const login = (password: string) =>
       fetch(`${lab.portal.url}/admin/login?_data=routes%2Fadmin_.login`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ email: VIEWER.email, password }).toString(),
       });
-    for (let i = 1; i <= 5; i++) expect((await login(`wrong ${i}`)).status).toBe(401);
-    const sixth = await login("wrong 6");
-    expect(sixth.status).toBe(429);
-    // Locked: even the right password is refused now.
-    expect((await login(VIEWER.password)).status).toBe(429);
-    const viewer = await lab.db.prisma.adminUser.findUniqueOrThrow({ where: { email: VIEWER.email } });
-    expect(viewer.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
+    const wrong = await login("wrong 1");
+    expect(wrong.status).toBe(401);
+    const wrongText = await wrong.text();
+    for (let i = 2; i <= 5; i++) expect((await login(`wrong ${i}`)).status).toBe(401);
+    // Throttled: even the right password is refused now, with the wrong password's answer.
+    const throttled = await login(VIEWER.password);
+    expect(throttled.status).toBe(401);
+    expect(await throttled.text()).toBe(wrongText);
+    const checked = await lab.db.prisma.auditLog.count({ where: { action: "admin.login_failed", actorId: VIEWER.email } });
+    expect(checked).toBe(5);
+    expect(await lab.db.prisma.auditLog.count({ where: { action: "admin.login_throttled", actorId: VIEWER.email } })).toBe(1);
   });
 });

@@ -11,6 +11,8 @@ export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Portal {
   url: string;
+  /** The portal process's id (its memory is in /proc/<pid>/status). */
+  pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
   }
   return {
     url,
+    pid: child.process.pid!,
     output: child.output,
     async stop() {
       await stopChild(child.process);
@@ -100,4 +103,12 @@ export async function postSignup(url: string, fields: Record<string, string>, he
     headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
     body: new URLSearchParams(fields).toString(),
   });
+}
+
+/** The one-time setup token a fresh portal printed in its log (app/boot.server.ts, announceFirstRun). */
+export function setupTokenOf(portal: Pick<Portal, "output">): string {
+  const tokens = [...portal.output().matchAll(/one-time setup token: ([A-Za-z0-9_-]{32})/g)];
+  const token = tokens.at(-1)?.[1];
+  if (!token) throw new Error(`the portal printed no setup token; its output:\n${portal.output()}`);
+  return token;
 }
