@@ -20,6 +20,14 @@ export class EngineUnavailableError extends OrchestratorError {
   }
 }
 
+/**
+ * True when the engine (or Portainer) could not be reached: the job goes back to the queue and
+ * the time it then waits for the engine does not count against its deadline.
+ */
+export function isEngineUnreachable(error: unknown): boolean {
+  return error instanceof EngineUnavailableError;
+}
+
 /** An image named by a template is not on the engine and cannot be pulled. */
 export class ImageMissingError extends OrchestratorError {
   override name = "ImageMissingError";

@@ -3,13 +3,31 @@
 // crash simply runs again. Transient errors send the job back to the queue with a growing delay;
 // permanent ones, the overall deadline, or running out of time run the job's compensation and fail
 // it with a reason the admin can read (secrets removed).
-import type { PrismaClient, Tenant } from "../../prisma/generated/client.ts";
+//
+// The claim's fencing token guards every write of the runner (lease renewals, step rows, progress,
+// the outcome), and the runner checks it holds the lease right before it compensates and before it
+// marks the tenant failed: a runner whose job was taken over (it stalled past its lease) stops
+// without touching anything. The heartbeat and the deadline timer stop whenever the runner ends.
+// A step still running at the deadline is waited for: compensation never starts while a step's
+// promise is pending. Time the job waited in the queue for an unreachable engine does not count
+// against its deadline (engineWaitMs, see job-store.ts).
+import type { Prisma, PrismaClient, Tenant } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
-import { OrchestratorError } from "../errors.ts";
+import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import { redactSecrets } from "../secrets.ts";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.ts";
-import { completeJob, failJob, renewLease, retryJobLater, type ClaimedJob } from "./job-store.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import {
+  completeJob,
+  failJob,
+  leaseOf,
+  LeaseLostError,
+  renewLease,
+  retryJobLater,
+  withLease,
+  type ClaimedJob,
+} from "./job-store.ts";
 
 export interface JobContext {
   job: ClaimedJob;
@@ -20,6 +38,11 @@ export interface JobContext {
   progress(text: string): Promise<void>;
   /** Every secret value a step handles is registered here, so no error text can carry it. */
   registerSecret(value: string): void;
+  /**
+   * A transaction that commits only while this runner still holds the job's lease (LeaseLostError
+   * otherwise): database writes of a step made through it cannot land after a takeover.
+   */
+  withLease<T>(write: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T>;
 }
 
 export interface StepDefinition {
@@ -41,6 +64,8 @@ export interface JobRunnerOptions {
   logger: OrchestratorLogger;
   workerId: string;
   leaseMs: number;
+  /** How often the lease is renewed while the job runs (default: a third of leaseMs). */
+  heartbeatMs?: number;
   /** A job not finished this long after its first start fails (default 5 minutes). */
   timeoutMs: number;
   backoff: BackoffPolicy;
@@ -56,110 +81,183 @@ class JobDeadlineError extends OrchestratorError {
   }
 }
 
-class LeaseLostError extends Error {
-  override name = "LeaseLostError";
-}
-
 export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob): Promise<void> {
-  const { prisma, clock, logger, workerId } = options;
-  const definition = options.definitions[job.kind];
+  const { prisma, clock, logger } = options;
+  const lease = leaseOf(job);
   const secrets = new Set<string>();
   const redact = (text: string) => redactSecrets(text, secrets);
-
   const controller = new AbortController();
-  const deadline = job.startedAt.getTime() + options.timeoutMs;
+  const deadline = job.startedAt.getTime() + options.timeoutMs + job.engineWaitMs;
   const deadlineTimer = setTimeout(
     () => controller.abort(new JobDeadlineError(options.timeoutMs)),
     Math.max(0, deadline - clock.now().getTime()),
   );
-  const heartbeat = setInterval(() => {
-    renewLease(prisma, job.id, workerId, clock.now(), options.leaseMs)
-      .then((stillOurs) => {
-        if (!stillOurs) controller.abort(new LeaseLostError("another worker took this job over"));
-      })
-      .catch((error: unknown) => logger.warn("could not renew a job lease", { jobId: job.id, error }));
-  }, Math.max(500, Math.floor(options.leaseMs / 3)));
-
-  const tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: job.tenantId } });
-  const context: JobContext = {
-    job,
-    tenant,
-    signal: controller.signal,
-    progress: async (text) => {
-      await prisma.tenant.update({ where: { id: tenant.id }, data: { progress: text } });
-    },
-    registerSecret: (value) => void secrets.add(value),
-  };
+  const heartbeat = startHeartbeat(options.heartbeatMs ?? Math.max(500, Math.floor(options.leaseMs / 3)), async () => {
+    try {
+      if (!(await renewLease(prisma, lease, clock.now(), options.leaseMs))) controller.abort(new LeaseLostError(job.id));
+    } catch (error) {
+      logger.warn("could not renew a job lease", { jobId: job.id, error });
+    }
+  });
+  const takenOver = (where: string) =>
+    logger.warn(`job taken over by another worker (${where}); this runner stops without writing`, { jobId: job.id });
 
   try {
-    if (!definition) throw new OrchestratorError(`No job definition for kind ${job.kind}.`, { transient: false });
-    await runSteps(options, definition, context);
-    await completeJob(prisma, job.id, workerId, clock.now());
-    logger.info("job succeeded", { jobId: job.id, kind: job.kind, tenant: tenant.slug });
-  } catch (caught) {
-    const error = controller.signal.aborted ? controller.signal.reason : caught;
-    if (error instanceof LeaseLostError) {
-      logger.warn("job taken over by another worker; stopping here", { jobId: job.id });
+    let tenant: Tenant;
+    try {
+      tenant = await prisma.tenant.findUniqueOrThrow({ where: { id: job.tenantId } });
+    } catch (error) {
+      // No step ran: the job goes back to the queue (or, if even that fails, its lease expires).
+      const reason = `Could not read the job's tenant from the database: ${describe(error)}`;
+      logger.error("a job could not start; it goes back to the queue", { jobId: job.id, reason });
+      const runAfter = new Date(clock.now().getTime() + retryDelayMs(job.attempts, options.backoff));
+      await retryJobLater(prisma, lease, runAfter, reason).catch((retryError: unknown) =>
+        logger.warn("could not put the job back in the queue; another worker takes it over once its lease expires", {
+          jobId: job.id,
+          error: retryError,
+        }),
+      );
       return;
     }
-    const reason = redact(describe(error));
-    const delay = retryDelayMs(job.attempts, options.backoff);
-    const transient = error instanceof OrchestratorError && error.transient;
-    if (transient && clock.now().getTime() + delay < deadline) {
-      logger.warn("job step failed; retrying later", { jobId: job.id, kind: job.kind, reason, delayMs: delay });
-      await retryJobLater(prisma, job.id, workerId, new Date(clock.now().getTime() + delay), reason);
+    const context: JobContext = {
+      job,
+      tenant,
+      signal: controller.signal,
+      progress: async (text) => {
+        await withLease(prisma, lease, (tx) => tx.tenant.update({ where: { id: tenant.id }, data: { progress: text } }));
+      },
+      registerSecret: (value) => void secrets.add(value),
+      withLease: (write) => withLease(prisma, lease, write),
+    };
+    await runAndSettle(tenant, context);
+  } finally {
+    clearTimeout(deadlineTimer);
+    heartbeat.stop();
+  }
+
+  async function runAndSettle(tenant: Tenant, context: JobContext) {
+    const definition = options.definitions[job.kind];
+    try {
+      if (!definition) throw new OrchestratorError(`No job definition for kind ${job.kind}.`, { transient: false });
+      await runSteps(definition, context);
+      if (await completeJob(prisma, lease, clock.now())) {
+        logger.info("job succeeded", { jobId: job.id, kind: job.kind, tenant: tenant.slug });
+      } else {
+        takenOver("at completion");
+      }
       return;
+    } catch (caught) {
+      // An unreachable engine is reported as such even when the deadline fired meanwhile: the job
+      // then waits for the engine instead of failing (and compensating) while nothing answers.
+      const error =
+        caught instanceof LeaseLostError || isEngineUnreachable(caught) || !controller.signal.aborted
+          ? caught
+          : controller.signal.reason;
+      if (error instanceof LeaseLostError) return takenOver("while running");
+      const reason = redact(describe(error));
+      const delay = retryDelayMs(job.attempts, options.backoff);
+      const transient = error instanceof OrchestratorError && error.transient;
+      const engineLost = isEngineUnreachable(error);
+      if (transient && (engineLost || clock.now().getTime() + delay < deadline)) {
+        logger.warn("job step failed; retrying later", { jobId: job.id, kind: job.kind, reason, delayMs: delay });
+        const now = clock.now();
+        const requeued = await retryJobLater(prisma, lease, new Date(now.getTime() + delay), reason, engineLost ? now : null);
+        if (!requeued) takenOver("when requeuing");
+        return;
+      }
+      await failForGood(definition, context, reason);
     }
-    logger.error("job failed", { jobId: job.id, kind: job.kind, tenant: tenant.slug, reason });
-    // The compensation gets a fresh context: the job's own signal may already be aborted.
+  }
+
+  /** Compensation and markFailed, each run only after checking (and renewing) the lease. */
+  async function failForGood(definition: JobDefinition | undefined, context: JobContext, reason: string) {
+    logger.error("job failed", { jobId: job.id, kind: job.kind, tenant: context.tenant.slug, reason });
+    // The compensation gets a fresh signal: the job's own may already be aborted.
     const cleanup = { ...context, signal: new AbortController().signal };
+    if (!(await stillHolds())) return takenOver("before compensating");
     let finalReason = reason;
     try {
       await definition?.compensate?.(cleanup, reason);
     } catch (compensationError) {
+      if (compensationError instanceof LeaseLostError) return takenOver("while compensating");
       finalReason = `${reason} Cleaning up also failed: ${redact(describe(compensationError))}`;
       logger.error("job compensation failed", { jobId: job.id, reason: finalReason });
     }
+    if (!(await stillHolds())) return takenOver("before marking the tenant failed");
     await definition?.markFailed?.(cleanup, finalReason);
-    await failJob(prisma, job.id, workerId, clock.now(), finalReason);
-  } finally {
-    clearTimeout(deadlineTimer);
-    clearInterval(heartbeat);
+    if (!(await failJob(prisma, lease, clock.now(), finalReason))) takenOver("when recording the failure");
   }
 
-  async function runSteps(opts: JobRunnerOptions, def: JobDefinition, ctx: JobContext) {
-    await prisma.jobStep.createMany({
-      data: def.steps.map((step, position) => ({ jobId: job.id, name: step.name, position })),
-      skipDuplicates: true,
-    });
-    const done = new Set(
-      (await prisma.jobStep.findMany({ where: { jobId: job.id, status: "succeeded" }, select: { name: true } })).map(
-        (s) => s.name,
-      ),
-    );
-    for (const step of def.steps) {
-      if (done.has(step.name)) continue;
-      ctx.signal.throwIfAborted();
-      await prisma.jobStep.update({
-        where: { jobId_name: { jobId: job.id, name: step.name } },
-        data: { status: "running", startedAt: clock.now(), finishedAt: null, error: null, attempts: { increment: 1 } },
+  /** Renews the lease with the token: true only while no other claim took the job over. */
+  async function stillHolds(): Promise<boolean> {
+    try {
+      return await renewLease(prisma, lease, clock.now(), options.leaseMs);
+    } catch (error) {
+      // Not knowing is not holding: the lease expires and whoever takes the job over cleans up.
+      logger.warn("could not check the job's lease; leaving the cleanup to the next claim", { jobId: job.id, error });
+      return false;
+    }
+  }
+
+  async function runSteps(def: JobDefinition, ctx: JobContext) {
+    const step = (name: string) => ({ jobId_name: { jobId: job.id, name } });
+    const done = await withLease(prisma, lease, async (tx) => {
+      await tx.jobStep.createMany({
+        data: def.steps.map((s, position) => ({ jobId: job.id, name: s.name, position })),
+        skipDuplicates: true,
       });
+      const finished = await tx.jobStep.findMany({ where: { jobId: job.id, status: "succeeded" }, select: { name: true } });
+      return new Set(finished.map((s) => s.name));
+    });
+    for (const current of def.steps) {
+      if (done.has(current.name)) continue;
+      ctx.signal.throwIfAborted();
+      await withLease(prisma, lease, (tx) =>
+        tx.jobStep.update({
+          where: step(current.name),
+          data: { status: "running", startedAt: clock.now(), finishedAt: null, error: null, attempts: { increment: 1 } },
+        }),
+      );
       try {
-        await step.run(ctx);
-        await opts.afterStepWork?.(step.name);
+        await settled(current.name, current.run(ctx));
+        await options.afterStepWork?.(current.name);
         ctx.signal.throwIfAborted();
       } catch (caught) {
-        const error = ctx.signal.aborted ? ctx.signal.reason : caught;
-        await prisma.jobStep.update({
-          where: { jobId_name: { jobId: job.id, name: step.name } },
-          data: { status: "failed", finishedAt: clock.now(), error: redact(describe(error)) },
-        });
+        if (caught instanceof LeaseLostError) throw caught;
+        const error = ctx.signal.aborted && !isEngineUnreachable(caught) ? ctx.signal.reason : caught;
+        if (error instanceof LeaseLostError) throw error;
+        await withLease(prisma, lease, (tx) =>
+          tx.jobStep.update({
+            where: step(current.name),
+            data: { status: "failed", finishedAt: clock.now(), error: redact(describe(error)) },
+          }),
+        );
         throw error;
       }
-      await prisma.jobStep.update({
-        where: { jobId_name: { jobId: job.id, name: step.name } },
-        data: { status: "succeeded", finishedAt: clock.now() },
-      });
+      await withLease(prisma, lease, (tx) =>
+        tx.jobStep.update({ where: step(current.name), data: { status: "succeeded", finishedAt: clock.now() } }),
+      );
+    }
+  }
+
+  /**
+   * Waits for a step's promise whatever happens: a step that ignores the abort signal (an engine
+   * call that cannot be cancelled) is waited for, so nothing is compensated while it still acts.
+   */
+  async function settled(name: string, work: Promise<void>): Promise<void> {
+    const onAbort = () => {
+      if (!(controller.signal.reason instanceof LeaseLostError)) {
+        logger.warn("the job's deadline passed; waiting for the step in flight to finish before cleaning up", {
+          jobId: job.id,
+          step: name,
+        });
+      }
+    };
+    controller.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await work;
+    } finally {
+      controller.signal.removeEventListener("abort", onAbort);
     }
   }
 }

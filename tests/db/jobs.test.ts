@@ -1,8 +1,10 @@
 // The job queue and step runner against a real database: leases, takeover, per-tenant order,
-// retries with delays, compensation, and no secret in stored errors.
+// retries with delays, compensation, and no secret in stored errors; fencing tokens (a runner whose
+// job was taken over writes and removes nothing), a heartbeat that never outlives its runner, a
+// step in flight settled before compensation, and engine outages that do not eat the deadline.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { systemClock, type Clock } from "../../orchestrator/clock.ts";
-import { DriverError, ImageMissingError } from "../../orchestrator/errors.ts";
+import { DriverError, EngineUnavailableError, ImageMissingError } from "../../orchestrator/errors.ts";
 import { claimNextJob } from "../../orchestrator/jobs/job-store.ts";
 import { runClaimedJob, type JobDefinition, type JobRunnerOptions } from "../../orchestrator/jobs/run-job.ts";
 import { silentLogger } from "../../orchestrator/logger.ts";
@@ -199,5 +201,155 @@ describe(`step runner (${process.env.TEST_DB_KIND})`, () => {
     expect(row.status).toBe("failed");
     expect(row.lastError).toMatch(/did not finish within 0 s|did not finish within/);
     expect(row.steps[0]?.status).toBe("failed");
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe(`fencing tokens and the heartbeat (${process.env.TEST_DB_KIND})`, () => {
+  it("stops the heartbeat and requeues the job when the database fails before the first step", async () => {
+    const { job } = await newTenantWithJob();
+    const claimed = (await claimNextJob(t.db.prisma, "worker-a", new Date(), 1_200))!;
+    // The tenant cannot be read (a database error right after the heartbeat would have started).
+    const broken = { ...claimed, tenantId: "no-such-tenant" };
+    const runner = { ...options({ provision: { steps: [] } }), leaseMs: 1_200, heartbeatMs: 100, backoff: { baseMs: 1, maxMs: 1 } };
+    await expect(runClaimedJob(runner, broken)).resolves.toBeUndefined();
+    const row = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "queued", leaseOwner: null, leaseToken: null });
+    expect(row.lastError).toMatch(/Could not read the job's tenant/);
+    // Nothing keeps renewing it: once the lease would have expired, the job is claimed again.
+    await sleep(1_500);
+    const again = await claimNextJob(t.db.prisma, "worker-b", new Date(), 30_000);
+    expect(again?.id).toBe(job.id);
+  });
+
+  it("a runner whose job was taken over (the same worker claimed it again) compensates, marks and writes nothing", async () => {
+    const { job, tenant } = await newTenantWithJob();
+    const calls: string[] = [];
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { open, opened };
+    };
+    const firstStep = gate();
+    const secondStep = gate();
+    const definition = (runner: string, step: () => Promise<void>): JobDefinition => ({
+      steps: [{ name: "deploy", run: step }],
+      compensate: async () => void calls.push(`${runner} compensated`),
+      markFailed: async (context) => {
+        calls.push(`${runner} marked failed`);
+        await t.db.prisma.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "failed" } });
+      },
+    });
+
+    // Runner 1 claims with a 1 s lease and stalls: its heartbeat does not beat in time (it is
+    // paced for a long lease, so its first renewal would come after 200 s).
+    const first = (await claimNextJob(t.db.prisma, "worker-a", new Date(), 1_000))!;
+    const runner1 = runClaimedJob(
+      {
+        ...options({
+          provision: definition("runner 1", async () => {
+            await firstStep.opened;
+            throw new ImageMissingError("vendor/app:1");
+          }),
+        }),
+        leaseMs: 600_000,
+      },
+      first,
+    );
+    await sleep(1_300);
+
+    // Its lease expired: runner 2 (in the same worker) takes the job over and starts the step.
+    const second = (await claimNextJob(t.db.prisma, "worker-a", new Date(), 30_000))!;
+    expect(second.id).toBe(job.id);
+    expect(second.leaseToken).not.toBe(first.leaseToken);
+    let runner2Started = false;
+    const runner2 = runClaimedJob(
+      options({
+        provision: definition("runner 2", async () => {
+          runner2Started = true;
+          await secondStep.opened;
+        }),
+      }),
+      second,
+    );
+    while (!runner2Started) await sleep(20);
+
+    // Runner 1's step now fails for good: it must leave everything to runner 2.
+    firstStep.open();
+    await runner1;
+    expect(calls).toEqual([]);
+    const during = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id }, include: { steps: true } });
+    expect(during).toMatchObject({ status: "running", leaseToken: second.leaseToken, lastError: null });
+    expect(during.steps.map((s) => [s.name, s.status, s.attempts, s.error])).toEqual([["deploy", "running", 2, null]]);
+    expect((await t.db.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).actualState).not.toBe("failed");
+
+    secondStep.open();
+    await runner2;
+    const after = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id }, include: { steps: true } });
+    expect(after.status).toBe("succeeded");
+    expect(after.steps[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(calls).toEqual([]);
+  });
+
+  it("waits for a step that ignores the abort signal before compensating at the deadline", async () => {
+    const { job } = await newTenantWithJob();
+    let stepSettled = false;
+    let compensatedWhileStepPending: boolean | undefined;
+    const definition: JobDefinition = {
+      steps: [
+        {
+          name: "deploy",
+          // Like a synchronous Portainer deploy: it keeps going whatever the signal says.
+          run: async () => {
+            await sleep(1_000);
+            stepSettled = true;
+          },
+        },
+      ],
+      compensate: async () => void (compensatedWhileStepPending = !stepSettled),
+    };
+    const claimed = (await claimNextJob(t.db.prisma, "worker-a", new Date(), 30_000))!;
+    await runClaimedJob({ ...options({ provision: definition }), timeoutMs: 200 }, claimed);
+    expect(compensatedWhileStepPending).toBe(false);
+    const row = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.status).toBe("failed");
+    expect(row.lastError).toMatch(/did not finish within/);
+  });
+
+  it("does not count an engine outage longer than the job's timeout against its deadline", async () => {
+    const { job } = await newTenantWithJob();
+    let current = new Date();
+    const clock: Clock = { now: () => current, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
+    let engineUp = false;
+    const definition: JobDefinition = {
+      steps: [
+        {
+          name: "deploy",
+          run: async () => {
+            if (!engineUp) throw new EngineUnavailableError("Cannot reach the Docker engine at /var/run/docker.sock.");
+          },
+        },
+      ],
+      compensate: async () => {
+        throw new Error("must not compensate");
+      },
+    };
+    const runner = { ...options({ provision: definition }, clock), backoff: { baseMs: 1_000, maxMs: 1_000 } };
+    const claimed = (await claimNextJob(t.db.prisma, "worker-a", clock.now(), 30_000))!;
+    await runClaimedJob(runner, claimed);
+    const waiting = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(waiting.status).toBe("queued");
+
+    // The engine stays down for 10 minutes (twice the 5-minute timeout); the worker claims nothing.
+    const retryAt = waiting.runAfter.getTime();
+    current = new Date(current.getTime() + 10 * 60_000);
+    engineUp = true;
+    const again = (await claimNextJob(t.db.prisma, "worker-a", clock.now(), 30_000))!;
+    expect(again.id).toBe(job.id);
+    expect(again.engineWaitMs).toBe(current.getTime() - retryAt);
+    await runClaimedJob(runner, again);
+    const row = await t.db.prisma.provisioningJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "succeeded", lastError: null });
   });
 });
