@@ -3,6 +3,7 @@
 // second write of the same message a no-op. Bodies that carry a secret are stored encrypted,
 // together with the list of those secrets (also encrypted) so that the sender can cut them out
 // once the message is delivered.
+import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 import type { SecretBox } from "../secrets.ts";
 import { escapeHtml, renderEmail, secretFieldsOf, type EmailLocale, type EmailMessageInput } from "./templates/index.ts";
@@ -47,11 +48,27 @@ export function sealedContext(idempotencyKey: string): string {
   return `outbox/${idempotencyKey}`;
 }
 
+/**
+ * The Message-ID of the message with this key: the same at every attempt (a receiver recognises a
+ * message it already has), and a valid RFC 5322 msg-id: a dot-atom made of the key's letters,
+ * digits and dashes (anything else, such as the ":" of "credentials:<id>", becomes a dot), then a
+ * hash of the whole key so that two keys never share it, "@" the sender's domain.
+ */
+export function messageIdFor(idempotencyKey: string, from: string): string {
+  const readable = idempotencyKey
+    .replace(/[^A-Za-z0-9-]+/g, ".")
+    .slice(0, 80)
+    .replace(/^\.+|\.+$/g, "");
+  const hash = createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 16);
+  const domain = /@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>?\s*$/.exec(from)?.[1] ?? "tenantry.invalid";
+  return `<${readable ? `${readable}.` : ""}${hash}@${domain}>`;
+}
+
 /** A failed message goes back to the queue (for the admin's "retry"). */
 export async function retryFailedEmail(prisma: PrismaClient, id: string, now = new Date()): Promise<boolean> {
   const { count } = await prisma.emailOutbox.updateMany({
     where: { id, status: "failed" },
-    data: { status: "pending", attempts: 0, nextAttemptAt: now, lastError: null },
+    data: { status: "pending", attempts: 0, nextAttemptAt: now, lastError: null, leaseToken: null },
   });
   return count === 1;
 }

@@ -1,9 +1,8 @@
 // Where messages go: an SMTP server (nodemailer), or, when none is configured, the development
-// mailbox: a folder of JSON files that `npm run mailbox` lists, so the quick start shows the
-// credentials without any mail server.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+// mailbox (orchestrator/mail/dev-mailbox.ts: encrypted files that `npm run mailbox` lists, so the
+// quick start shows the credentials without any mail server).
 import nodemailer from "nodemailer";
+import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 
 export interface MailEnvelope {
   from: string;
@@ -26,45 +25,91 @@ export class PermanentMailError extends Error {
   override name = "PermanentMailError";
 }
 
-export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+/**
+ * The SMTP settings are wrong (a certificate that does not verify, credentials refused, a host
+ * that does not exist): no retry can help, so the message fails at once with what to fix.
+ */
+export class MailConfigurationError extends PermanentMailError {
+  override name = "MailConfigurationError";
+}
+
+/**
+ * nodemailer's own waits, set explicitly (its defaults go up to an hour of silence) and all
+ * shorter than the outbox sender's lease (120 s): a live sender ends its send, or gives up on it,
+ * well before its message could be taken over.
+ */
+export const SMTP_TIMEOUTS = {
+  dnsTimeout: 30_000,
+  connectionTimeout: 30_000,
+  greetingTimeout: 30_000,
+  socketTimeout: 60_000,
+} as const;
+
+/** Every message says it was sent by a program, so auto-responders do not answer it (RFC 3834). */
+export const AUTOMATED_HEADERS = { "Auto-Submitted": "auto-generated" } as const;
+
+export function smtpTransport(url: string, timeouts: Partial<typeof SMTP_TIMEOUTS> = {}): MailTransport {
+  // Options given in the URL's query (e.g. ?socketTimeout=…) still win over these.
+  const transporter = nodemailer.createTransport(new SMTPTransport({ url, ...SMTP_TIMEOUTS, ...timeouts }));
   const target = new URL(url);
+  const description = `SMTP ${target.hostname}:${target.port || (target.protocol === "smtps:" ? 465 : 587)}`;
   return {
-    description: `SMTP ${target.hostname}:${target.port || (target.protocol === "smtps:" ? 465 : 587)}`,
+    description,
     async send(envelope) {
       try {
-        await transporter.sendMail(envelope);
+        await transporter.sendMail({ ...envelope, headers: AUTOMATED_HEADERS });
       } catch (error) {
-        const code = (error as { responseCode?: number }).responseCode;
-        if (code !== undefined && code >= 500) {
-          throw new PermanentMailError(`the SMTP server refused the message (${code}): ${(error as Error).message}`, { cause: error });
-        }
-        throw error;
+        throw classifySmtpError(error, target);
       }
     },
     close: () => transporter.close(),
   };
 }
 
-export interface StoredMail extends MailEnvelope {
-  date: string;
-}
+const CERTIFICATE_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
-export function devMailboxTransport(dir: string): MailTransport {
-  return {
-    description: `development mailbox in ${dir}`,
-    async send(envelope) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const date = new Date().toISOString();
-      const file = path.join(dir, `${date.replace(/[:.]/g, "-")}-${envelope.messageId.replace(/[^A-Za-z0-9]/g, "").slice(0, 40)}.json`);
-      await writeFile(file, JSON.stringify({ ...envelope, date } satisfies StoredMail, null, 2), { mode: 0o600 });
-    },
-    close() {},
-  };
-}
-
-/** The development mailbox's messages, oldest first. */
-export async function readDevMailbox(dir: string): Promise<StoredMail[]> {
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json")).sort();
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(path.join(dir, f), "utf8")) as StoredMail));
+/**
+ * Sorts a failed send: configuration errors and 5xx refusals are permanent, anything else
+ * (connection refused, timeouts, 4xx) passes. nodemailer replaces a TLS error's code by ESOCKET,
+ * so the certificate codes are also looked for in the message. Never carries the password.
+ */
+function classifySmtpError(error: unknown, target: URL): Error {
+  const failure = error as { code?: string; responseCode?: number; message?: string; reason?: string };
+  const message = String(failure.message ?? error);
+  const where = `${target.hostname}:${target.port || (target.protocol === "smtps:" ? 465 : 587)}`;
+  const certificateCode = [...CERTIFICATE_CODES].find((code) => failure.code === code || message.includes(code));
+  if (certificateCode || /self[- ]signed certificate|unable to verify the first certificate|certificate has expired|does not match certificate's altnames/i.test(message)) {
+    return new MailConfigurationError(
+      `SMTP_URL: the certificate of the mail server ${where} does not verify (${message}). ` +
+        `If the server uses a private certificate authority, start the portal with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ` +
+        `otherwise fix the host name in SMTP_URL to the one its certificate names.`,
+      { cause: error },
+    );
+  }
+  if (failure.code === "EAUTH") {
+    return new MailConfigurationError(
+      `SMTP_URL: the mail server ${where} refused the user name or password (${message}). Fix the credentials in SMTP_URL.`,
+      { cause: error },
+    );
+  }
+  if (failure.code === "EDNS" && /ENOTFOUND/.test(message)) {
+    return new MailConfigurationError(
+      `SMTP_URL: the mail server's host name ${target.hostname} does not exist (${message}). Fix the host in SMTP_URL.`,
+      { cause: error },
+    );
+  }
+  if (failure.responseCode !== undefined && failure.responseCode >= 500) {
+    return new PermanentMailError(`the SMTP server refused the message (${failure.responseCode}): ${message}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(message);
 }
