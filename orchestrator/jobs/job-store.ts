@@ -103,14 +103,18 @@ export async function withLease<T>(
   lease: JobLease,
   write: (tx: Prisma.TransactionClient) => Promise<T>,
 ): Promise<T> {
-  return prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM "ProvisioningJob"
-       WHERE id = ${lease.jobId} AND "leaseToken" = ${lease.token} AND status = 'running'
-       FOR SHARE`;
-    if (rows.length === 0) throw new LeaseLostError(lease.jobId);
-    return write(tx);
-  });
+  return prisma.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "ProvisioningJob"
+         WHERE id = ${lease.jobId} AND "leaseToken" = ${lease.token} AND status = 'running'
+         FOR SHARE`;
+      if (rows.length === 0) throw new LeaseLostError(lease.jobId);
+      return write(tx);
+    },
+    // A burst of signups can keep the pool busy: wait for a connection rather than fail the step.
+    { maxWait: 30_000, timeout: 30_000 },
+  );
 }
 
 const released = { leaseOwner: null, leaseExpiresAt: null, leaseToken: null };
