@@ -1,6 +1,8 @@
 // The worker: claims due jobs and runs up to `concurrency` of them at once against one engine.
 // While the engine does not answer it claims nothing, so queued jobs wait for it instead of
-// burning their retries; it says so once, and again when the engine is back.
+// burning their retries; it says so once, and again when the engine is back. A job sent back to
+// the queue because the engine was unreachable does not count that wait against its deadline
+// (engineWaitMs, added when it is claimed again: job-store.ts).
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
