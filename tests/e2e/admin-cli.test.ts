@@ -23,7 +23,7 @@ beforeAll(async () => {
   db = await openDatabase({ databaseUrl: database.url, embeddedDir: "unused", poolSize: 2 });
   await db.migrate();
   dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-cli-"));
-  env = { PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATABASE_URL: database.url, DATA_DIR: dataDir };
+  env = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATABASE_URL: database.url, DATA_DIR: dataDir };
 });
 afterAll(async () => {
   await db?.close();
