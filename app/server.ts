@@ -5,7 +5,8 @@ import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
+import { signInGate } from "./admin/sign-in-gate";
+import { announceFirstRun, openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
 import type { AppServices } from "./services.server";
@@ -17,6 +18,7 @@ async function main() {
   const logger = createLogger(config.logLevel);
 
   const database = await openDatabaseFor(config, logger);
+  await announceFirstRun(database, logger);
   const orchestrator = await openOrchestratorFor(config, database, logger);
   // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
   const worker = config.orchestrator.runWorker ? orchestrator.startWorker() : null;
@@ -48,6 +50,8 @@ async function main() {
   // Fingerprinted assets can be cached for ever; everything else in public/ for an hour.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
+  // Password forms: a few POSTs at a time, so a sign-in storm cannot starve the other pages.
+  app.use(["/admin/login", "/admin/setup"], signInGate());
   app.all(
     "*",
     createRequestHandler({
