@@ -223,13 +223,13 @@ describe(`email outbox (${process.env.TEST_DB_KIND})`, () => {
 
   it("delivers each message exactly once with two senders racing while SMTP stalls past the lease", async () => {
     await clearOutbox();
-    // The server answers the first message's DATA only after 2.5 s, more than twice the 1 s lease.
+    // The server answers the first message's DATA only after 4 s, more than twice the 1.5 s lease.
     let arrivals = 0;
-    const peer = await startPeer({ stallMs: () => (++arrivals === 1 ? 2_500 : 0) });
+    const peer = await startPeer({ stallMs: () => (++arrivals === 1 ? 4_000 : 0) });
     const emails = [credentials(), credentials()];
     for (const email of emails) await enqueueEmail(t.db.prisma, box, email);
-    const senders = [sender(peer.port, { leaseMs: 1_000 }), sender(peer.port, { leaseMs: 1_000 })];
-    const until = Date.now() + 4_500;
+    const senders = [sender(peer.port, { leaseMs: 1_500 }), sender(peer.port, { leaseMs: 1_500 })];
+    const until = Date.now() + 6_000;
     await Promise.all(
       senders.map(async (s) => {
         while (Date.now() < until) {
