@@ -171,10 +171,10 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
 
   /** Compensation and markFailed, each run only after checking (and renewing) the lease. */
   async function failForGood(definition: JobDefinition | undefined, context: JobContext, reason: string) {
+    if (!(await stillHolds())) return takenOver("before compensating");
     logger.error("job failed", { jobId: job.id, kind: job.kind, tenant: context.tenant.slug, reason });
     // The compensation gets a fresh signal: the job's own may already be aborted.
     const cleanup = { ...context, signal: new AbortController().signal };
-    if (!(await stillHolds())) return takenOver("before compensating");
     let finalReason = reason;
     try {
       await definition?.compensate?.(cleanup, reason);
