@@ -1,6 +1,7 @@
 // Every setting Tenantry reads from its environment, validated once at boot. A bad value stops
 // the process with a message naming the variable, what is wrong and what is expected.
 // README.md's configuration table lists the same variables: keep them in step.
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import type { DriverConfig } from "../orchestrator/index.ts";
@@ -27,7 +28,9 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: wholeNumber(1, 100).default(10),
   TRIAL_DAYS: wholeNumber(1, 365).default(30),
   SIGNUP_RATE_LIMIT_PER_HOUR: wholeNumber(1, 100000).default(5),
-  TRUST_PROXY: flag.default(false),
+  SIGNUP_MAX_PENDING_TENANTS: wholeNumber(1, 100000).default(50),
+  MAX_REQUEST_BODY_KB: wholeNumber(1, 102400).default(64),
+  TRUST_PROXY: z.string().transform(parseTrustProxy).default(false),
   TERMS_VERSION: z.string().min(1).max(64).default("2026-11-01"),
   DEFAULT_PHONE_COUNTRY: z
     .string()
@@ -86,7 +89,12 @@ export type AppConfig = {
   databasePoolSize: number;
   trialDays: number;
   signupRateLimitPerHour: number;
-  trustProxy: boolean;
+  /** Signups wait (503) while this many tenants are queued or being provisioned. */
+  signupMaxPendingTenants: number;
+  /** Largest request body accepted, in bytes; larger ones get a 413 before Remix reads them. */
+  maxRequestBodyBytes: number;
+  /** Express's `trust proxy`: false, a number of proxy hops, or the proxies' addresses. */
+  trustProxy: TrustProxy;
   termsVersion: string;
   defaultPhoneCountry: string;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -148,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     trialDays: e.TRIAL_DAYS,
     signupRateLimitPerHour: e.SIGNUP_RATE_LIMIT_PER_HOUR,
+    signupMaxPendingTenants: e.SIGNUP_MAX_PENDING_TENANTS,
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_KB * 1024,
     trustProxy: e.TRUST_PROXY,
     termsVersion: e.TERMS_VERSION,
     defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
@@ -175,6 +185,51 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
 }
 
 type Env = z.infer<typeof envSchema>;
+
+export type TrustProxy = false | number | string[];
+
+// Names express (proxy-addr) knows for whole address ranges.
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+const TRUST_PROXY_HELP =
+  "write the number of reverse proxies in front of the portal (1 for one nginx) or their addresses, " +
+  "e.g. 1, or 127.0.0.1, or 10.0.0.0/8,loopback; false (the default) when the portal faces the Internet directly";
+
+// The client address is the rightmost X-Forwarded-For entry a trusted proxy wrote, never the
+// leftmost one, which the client writes itself. So `true` ("trust every hop") is refused.
+function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (value === "false" || value === "no" || value === "0") return false;
+  if (value === "true" || value === "yes") {
+    ctx.addIssue({
+      code: "custom",
+      message: `"true" is no longer accepted: it trusted the X-Forwarded-For entry the client writes itself; ${TRUST_PROXY_HELP}`,
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= 10) return hops;
+    ctx.addIssue({ code: "custom", message: `must be at most 10 proxy hops; ${TRUST_PROXY_HELP}` });
+    return z.NEVER;
+  }
+  const entries = value.split(",").map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `${bad.map((b) => JSON.stringify(b)).join(", ")} is not an address, a range or a hop count; ${TRUST_PROXY_HELP}` });
+    return z.NEVER;
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (/^\d+$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(prefix) === 4; // a netmask such as 255.255.255.0
+}
 
 // With ORCHESTRATOR_DRIVER=portainer: an address, one way to log in, one environment.
 function portainerSettingsComplete(e: Env, ctx: z.RefinementCtx): void {

@@ -2,12 +2,14 @@
 // serves the Remix build. Run with `npm start` (which builds first) or `npm run serve`.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { signInGate } from "./admin/sign-in-gate";
 import { announceFirstRun, openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
+import { limitRequestBodies } from "./http/body-limit";
+import { remixHandler } from "./http/remix-handler";
+import { refuseCrossSitePosts } from "./http/same-origin";
 import { createLogger } from "./logger.server";
 import type { AppServices } from "./services.server";
 
@@ -50,13 +52,17 @@ async function main() {
   // Fingerprinted assets can be cached for ever; everything else in public/ for an hour.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
+  // Before Remix sees a body: forms posted from another site get a 403, bodies over
+  // MAX_REQUEST_BODY_KB a 413; what passes is read (bounded) here and handed to Remix.
+  app.use(refuseCrossSitePosts());
+  app.use(limitRequestBodies(config.maxRequestBodyBytes));
   // Password forms: a few POSTs at a time, so a sign-in storm cannot starve the other pages.
   app.use(["/admin/login", "/admin/setup"], signInGate());
   app.all(
     "*",
-    createRequestHandler({
+    remixHandler({
       build,
-      mode: build.mode,
+      // req.ip follows TRUST_PROXY: the rightmost X-Forwarded-For entry a trusted proxy wrote.
       getLoadContext: (req) => ({ services, clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown" }),
     }),
   );

@@ -13,17 +13,11 @@ import {
 import type { Locale } from "~/i18n/locale";
 import { translator, type MessageKey, type Translate } from "~/i18n/messages";
 
-export type SignupFormError =
-  | "already_subscribed"
-  | "rate_limited"
-  | "server"
-  | "rejected"
-  | "payload_too_large";
+export type SignupFormError = "already_signed_up" | "rate_limited" | "busy" | "server" | "rejected";
 
 export interface SignupActionData {
   fieldErrors?: SignupFieldErrors;
   formError?: SignupFormError;
-  plan?: string;
   retryAfterMinutes?: number;
   values: Partial<Record<SignupField, string>>;
 }
@@ -177,15 +171,15 @@ function formErrorText(t: Translate, data: SignupActionData | undefined): string
   switch (data?.formError) {
     case undefined:
       return null;
-    case "already_subscribed":
-      return t("error.already_subscribed", { plan: data.plan ?? "" });
+    case "already_signed_up":
+      return t("error.already_signed_up");
     case "rate_limited":
       return `${t("error.rate_limited.title")}. ${t("error.rate_limited", { minutes: data.retryAfterMinutes ?? 60 })}`;
     case "server":
       return t("error.server");
+    case "busy":
+      return `${t("error.busy.title")}. ${t("error.busy")}`;
     case "rejected":
       return t("error.rejected");
-    case "payload_too_large":
-      return t("error.payload_too_large");
   }
 }

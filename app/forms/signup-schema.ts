@@ -15,6 +15,10 @@ export const fieldMaxLength = {
   phone: 32,
 } as const;
 
+// Control characters (newlines, tabs, NUL…), line and paragraph separators and the bidirectional
+// overrides have no place in a name: they would split log and email header lines or disguise text.
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
 const requiredText = (max: number) =>
   z
     .string({ message: "required" })
@@ -22,14 +26,17 @@ const requiredText = (max: number) =>
     .min(1, "required")
     .max(max, "too_long");
 
+const singleLineText = (max: number) =>
+  requiredText(max).refine((text) => !CONTROL_CHARACTERS.test(text), { message: "control_characters" });
+
 export function makeSignupSchema(defaultPhoneCountry: string) {
   return z.object({
-    firstName: requiredText(fieldMaxLength.firstName),
-    lastName: requiredText(fieldMaxLength.lastName),
+    firstName: singleLineText(fieldMaxLength.firstName),
+    lastName: singleLineText(fieldMaxLength.lastName),
     email: requiredText(fieldMaxLength.email)
       .pipe(z.email("email_invalid"))
       .transform((email) => email.toLowerCase()),
-    company: requiredText(fieldMaxLength.company).refine((name) => slugBase(name) !== "" || /\p{L}|\p{N}/u.test(name), {
+    company: singleLineText(fieldMaxLength.company).refine((name) => slugBase(name) !== "" || /\p{L}|\p{N}/u.test(name), {
       message: "company_unusable",
     }),
     phone: requiredText(fieldMaxLength.phone).transform((raw, ctx) => {
@@ -51,6 +58,7 @@ export type SignupErrorCode =
   | "email_invalid"
   | "phone_invalid"
   | "company_unusable"
+  | "control_characters"
   | "terms";
 export type SignupFieldErrors = Partial<Record<SignupField, SignupErrorCode>>;
 

@@ -1,5 +1,7 @@
 // The public trial signup: one transaction writes the customer, the trial subscription, the
-// consent, the tenant and its provisioning job, or nothing at all.
+// consent, the tenant and its provisioning job, or nothing at all. Its limits (signups per address
+// per hour, tenants waiting for provisioning) are counted inside that transaction under advisory
+// locks, so parallel signups cannot all pass the same count.
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { SignupData } from "~/forms/signup-schema";
@@ -17,13 +19,17 @@ export interface SignupContext {
   trialDays: number;
   termsVersion: string;
   rateLimitPerHour: number;
+  /** Signups wait while this many provisioning jobs are queued or running (each holds a port). */
+  maxPendingTenants: number;
 }
 
 export type SignupOutcome =
   | { kind: "created"; statusToken: string; tenantSlug: string }
   | { kind: "replayed"; statusToken: string }
-  | { kind: "already-subscribed"; plan: string }
-  | { kind: "rate-limited"; retryAfterSeconds: number };
+  // Said without the plan or the tenant: whoever types an address must learn nothing about it.
+  | { kind: "already-signed-up" }
+  | { kind: "rate-limited"; retryAfterSeconds: number }
+  | { kind: "busy"; retryAfterSeconds: number };
 
 export class SignupFailedError extends Error {
   override name = "SignupFailedError";
@@ -34,6 +40,11 @@ const DAY_MS = 24 * HOUR_MS;
 // Concurrent signups race for the same slug or email; the loser of a unique constraint starts over
 // and sees the winner's rows. Twenty simultaneous signups of one company need up to twenty rounds.
 const MAX_ATTEMPTS = 40;
+/** How long a signup refused because too many tenants wait is told to wait. */
+export const BUSY_RETRY_AFTER_SECONDS = 300;
+// Advisory lock keys (two-int form, class then object): one per client address, one for the cap.
+const LOCK_CLASS = "tenantry.signup";
+const PENDING_CAP_LOCK = "pending-tenants";
 
 export async function registerTrialSignup(
   prisma: PrismaClient,
@@ -43,6 +54,8 @@ export async function registerTrialSignup(
   const replay = await findSignup(prisma, context.signupKey);
   if (replay) return replay;
 
+  // A cheap early refusal outside any transaction, so that a flood from one address does not hold
+  // pool connections waiting for its lock; the count that decides is the one inside the transaction.
   const limited = await checkRateLimit(prisma, context);
   if (limited) return limited;
 
@@ -85,9 +98,27 @@ async function checkRateLimit(prisma: PrismaClient, context: SignupContext): Pro
   return { kind: "rate-limited", retryAfterSeconds };
 }
 
+// Held until the transaction ends; PostgreSQL and PGlite both have them. hashtext() folds the
+// names to the two 32-bit keys.
+async function lockUntilCommit(tx: PrismaClient, name: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK_CLASS}::text), hashtext(${name}::text))`;
+}
+
+async function checkPendingCap(tx: PrismaClient, context: SignupContext): Promise<SignupOutcome | null> {
+  const pending = await tx.provisioningJob.count({
+    where: { kind: "provision", status: { in: ["queued", "running"] } },
+  });
+  return pending >= context.maxPendingTenants ? { kind: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS } : null;
+}
+
 async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupContext): Promise<SignupOutcome> {
+  // Counted under a lock per address: a parallel signup from it waits here until this one commits
+  // (its consent then counts, and a double submit then finds its twin) or rolls back.
+  await lockUntilCommit(tx, `ip:${context.ip}`);
   const replay = await findSignup(tx, context.signupKey);
   if (replay) return replay;
+  const limited = await checkRateLimit(tx, context);
+  if (limited) return limited;
 
   const existing = await tx.customer.findUnique({
     where: { email: data.email },
@@ -96,8 +127,13 @@ async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupCo
       tenants: { where: { desiredState: { not: "destroyed" } }, take: 1 },
     },
   });
-  const activeSubscription = existing?.subscriptions[0];
-  if (activeSubscription) return { kind: "already-subscribed", plan: activeSubscription.plan };
+  if (existing?.subscriptions[0]) return { kind: "already-signed-up" };
+
+  // One lock for the whole portal, taken last and only by signups that will write: the cap on
+  // tenants waiting for provisioning, so one client cannot fill the port range.
+  await lockUntilCommit(tx, PENDING_CAP_LOCK);
+  const busy = await checkPendingCap(tx, context);
+  if (busy) return busy;
 
   const profile = {
     firstName: data.firstName,

@@ -21,8 +21,6 @@ export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Tenantry — Free trial / Essai gratuit" }];
 
-// A real form is a few hundred bytes; anything far larger is refused before it is parsed.
-const MAX_BODY_BYTES = 16 * 1024;
 const SIGNUP_KEY = /^[A-Za-z0-9-]{16,64}$/;
 
 export async function loader({ context }: LoaderFunctionArgs) {
@@ -34,10 +32,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { services } = context;
-  const declaredLength = Number(request.headers.get("Content-Length") ?? 0);
-  if (declaredLength > MAX_BODY_BYTES) {
-    return json<SignupActionData>({ formError: "payload_too_large", values: {} }, { status: 413 });
-  }
+  // Bodies over MAX_REQUEST_BODY_KB never get here (app/http/body-limit.ts answers 413).
   const form = await request.formData();
   const values = Object.fromEntries(
     signupFields.map((field) => [field, typeof form.get(field) === "string" ? String(form.get(field)) : ""]),
@@ -67,20 +62,29 @@ export async function action({ request, context }: ActionFunctionArgs) {
       trialDays: services.config.trialDays,
       termsVersion: services.config.termsVersion,
       rateLimitPerHour: services.config.signupRateLimitPerHour,
+      maxPendingTenants: services.config.signupMaxPendingTenants,
     });
     switch (outcome.kind) {
       case "created":
       case "replayed":
         return redirect(`/trial/${outcome.statusToken}`, 303);
-      case "already-subscribed":
-        return json<SignupActionData>(
-          { formError: "already_subscribed", plan: outcome.plan, values: echo },
-          { status: 409 },
-        );
+      case "already-signed-up":
+        // Neither the plan nor the status link: anyone can type an address here.
+        return json<SignupActionData>({ formError: "already_signed_up", values: echo }, { status: 409 });
       case "rate-limited":
         return json<SignupActionData>(
           { formError: "rate_limited", retryAfterMinutes: Math.ceil(outcome.retryAfterSeconds / 60), values: echo },
           { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } },
+        );
+      case "busy":
+        services.logger.warn("signup refused: too many tenants wait for provisioning", {
+          ip: context.clientIp,
+          limit: services.config.signupMaxPendingTenants,
+          hint: "raise SIGNUP_MAX_PENDING_TENANTS or PROVISIONING_CONCURRENCY if the worker keeps up",
+        });
+        return json<SignupActionData>(
+          { formError: "busy", values: echo },
+          { status: 503, headers: { "Retry-After": String(outcome.retryAfterSeconds) } },
         );
     }
   } catch (error) {

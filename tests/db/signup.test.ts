@@ -1,6 +1,6 @@
 // The trial signup transaction, against a real database (run against PostgreSQL and PGlite).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerTrialSignup, SignupFailedError } from "../../app/models/signup.server.ts";
+import { BUSY_RETRY_AFTER_SECONDS, registerTrialSignup, SignupFailedError } from "../../app/models/signup.server.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -69,7 +69,8 @@ describe(`trial signup (${process.env.TEST_DB_KIND})`, () => {
       signupData({ email, firstName: "Changed", company: "Other Co" }),
       signupContext(),
     );
-    expect(outcome).toEqual({ kind: "already-subscribed", plan: "trial" });
+    // Neither the plan nor anything else about the subscription is told to whoever typed the address.
+    expect(outcome).toEqual({ kind: "already-signed-up" });
     expect(await rowCounts()).toEqual(before);
     const customer = await t.db.prisma.customer.findUniqueOrThrow({ where: { email } });
     expect(customer.firstName).toBe("Camille");
@@ -173,6 +174,52 @@ describe(`trial signup (${process.env.TEST_DB_KIND})`, () => {
     expect((await registerTrialSignup(t.db.prisma, signupData(), signupContext({ rateLimitPerHour: 3 }))).kind).toBe("created");
     const later = new Date(now.getTime() + 61 * 60 * 1000);
     expect((await registerTrialSignup(t.db.prisma, signupData(), signupContext({ ip, now: later, rateLimitPerHour: 3 }))).kind).toBe("created");
+  });
+
+  it("accepts exactly the limit from 30 parallel signups of one address, and stores nothing for the others", async () => {
+    const ip = "203.0.113.30";
+    const now = new Date();
+    const before = await rowCounts();
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        registerTrialSignup(t.db.prisma, signupData(), signupContext({ ip, now, rateLimitPerHour: 5 })),
+      ),
+    );
+    const kinds = outcomes.map((o) => o.kind);
+    expect(kinds.filter((k) => k === "created")).toHaveLength(5);
+    expect(kinds.filter((k) => k === "rate-limited")).toHaveLength(25);
+    expect(await t.db.prisma.consent.count({ where: { ip } })).toBe(5);
+    const after = await rowCounts();
+    expect(after.tenants - before.tenants).toBe(5);
+    expect(after.jobs - before.jobs).toBe(5);
+    expect(after.customers - before.customers).toBe(5);
+  });
+
+  it("caps the tenants waiting for provisioning, under parallel signups from many addresses", async () => {
+    const waiting = () => t.db.prisma.provisioningJob.count({ where: { kind: "provision", status: { in: ["queued", "running"] } } });
+    const cap = (await waiting()) + 3;
+    const before = await rowCounts();
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => registerTrialSignup(t.db.prisma, signupData(), signupContext({ maxPendingTenants: cap }))),
+    );
+    const kinds = outcomes.map((o) => o.kind);
+    expect(kinds.filter((k) => k === "created")).toHaveLength(3);
+    expect(outcomes.filter((o) => o.kind === "busy")).toEqual(Array(9).fill({ kind: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS }));
+    expect(await waiting()).toBe(cap);
+    const after = await rowCounts();
+    expect(after).toEqual({
+      customers: before.customers + 3,
+      subscriptions: before.subscriptions + 3,
+      consents: before.consents + 3,
+      tenants: before.tenants + 3,
+      jobs: before.jobs + 3,
+    });
+
+    // A finished provisioning frees a place.
+    const oneJob = await t.db.prisma.provisioningJob.findFirstOrThrow({ where: { kind: "provision", status: "queued" } });
+    await t.db.prisma.provisioningJob.update({ where: { id: oneJob.id }, data: { status: "succeeded" } });
+    expect((await registerTrialSignup(t.db.prisma, signupData(), signupContext({ maxPendingTenants: cap }))).kind).toBe("created");
+    expect((await registerTrialSignup(t.db.prisma, signupData(), signupContext({ maxPendingTenants: cap }))).kind).toBe("busy");
   });
 
   it("suffixes taken slugs, refuses reserved ones and falls back for symbol-only names", async () => {

@@ -53,6 +53,12 @@ describe("portal on the embedded database", () => {
 
     const offsite = await fetch(`${portal.url}/lang/en?redirectTo=//evil.example/`, { redirect: "manual" });
     expect(offsite.headers.get("location")).toBe("/");
+    // Browsers strip tabs and newlines from a Location and read "\" as "/": each would be //evil.example.
+    for (const target of ["/%09/evil.example", "/%0A/evil.example", "/%5Cevil.example", "%2F%2Fevil.example", "https://evil.example/"]) {
+      const tricky = await fetch(`${portal.url}/lang/en?redirectTo=${target}`, { redirect: "manual" });
+      expect(tricky.status).toBe(302);
+      expect(tricky.headers.get("location")).toBe("/");
+    }
   });
 
   it("takes a signup without JavaScript to an unguessable status page", async () => {
@@ -79,12 +85,24 @@ describe("portal on the embedded database", () => {
     expect(second.headers.get("location")).toBe(first.headers.get("location"));
   });
 
-  it("refuses a second trial for an email with an active subscription, in the user's language", async () => {
+  it("refuses a second trial for an email with an active subscription without telling its plan or its page", async () => {
     const fields = person();
-    expect((await postSignup(portal.url, fields)).status).toBe(303);
+    const first = await postSignup(portal.url, fields);
+    expect(first.status).toBe(303);
     const again = await postSignup(portal.url, { ...fields, signupKey: "another-key-0123456789" }, { "Accept-Language": "fr" });
     expect(again.status).toBe(409);
-    expect(await again.text()).toContain("Vous avez déjà un abonnement actif (trial)");
+    const html = await again.text();
+    expect(html).toContain("Cette adresse e-mail a déjà un essai ou un abonnement chez nous : utilisez le lien de l&#x27;e-mail");
+    expect(html).not.toMatch(/abonnement actif|\(trial\)/);
+    expect(html).not.toContain(first.headers.get("location")!.split("/").pop());
+  });
+
+  it("refuses names with line breaks or control characters, in the user's language", async () => {
+    const response = await postSignup(portal.url, person({ firstName: "Jean\r\nBcc: x@evil.example", company: "Evil\tCorp" }), { "Accept-Language": "en" });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toMatch(/id="firstName-error"[^>]*>Please use a single line of ordinary text/);
+    expect(html).toMatch(/id="company-error"[^>]*>Please use a single line of ordinary text/);
   });
 
   it("answers bad input with each field's message and the input kept", async () => {
@@ -108,7 +126,8 @@ describe("portal on the embedded database", () => {
   it("quietly refuses a filled honeypot and an oversized form", async () => {
     const bot = await postSignup(portal.url, person({ website: "http://spam.example" }));
     expect(bot.status).toBe(400);
-    const huge = await postSignup(portal.url, person({ company: "x".repeat(20_000) }));
+    // Over MAX_REQUEST_BODY_KB (64 by default): refused before the form is read (tests/e2e/http-edge.test.ts).
+    const huge = await postSignup(portal.url, person({ company: "x".repeat(70_000) }));
     expect(huge.status).toBe(413);
   });
 
@@ -126,6 +145,40 @@ describe("rate limit", () => {
   });
   afterAll(async () => {
     await portal?.stop();
+  });
+
+  it.each(["postgres", "embedded"])("accepts exactly the configured number from 30 parallel signups of one address (%s)", async (kind) => {
+    const database = kind === "postgres" ? await createPostgresDatabase() : null;
+    const parallel = await startPortal({ SIGNUP_RATE_LIMIT_PER_HOUR: "3", ...(database ? { DATABASE_URL: database.url } : {}) });
+    try {
+      const responses = await Promise.all(Array.from({ length: 30 }, () => postSignup(parallel.url, person())));
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(27);
+    } finally {
+      await parallel.stop();
+      await database?.drop();
+    }
+  });
+
+  it("answers 503 with Retry-After, and keeps nothing, while too many tenants wait for provisioning", async () => {
+    const capped = await startPortal({ SIGNUP_MAX_PENDING_TENANTS: "2", SIGNUP_RATE_LIMIT_PER_HOUR: "1000" });
+    try {
+      expect((await postSignup(capped.url, person())).status).toBe(303);
+      expect((await postSignup(capped.url, person())).status).toBe(303);
+      const fields = person();
+      const busy = await postSignup(capped.url, fields, { "Accept-Language": "fr" });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get("retry-after")).toBe("300");
+      expect(await busy.text()).toContain("Nous installons beaucoup d&#x27;essais en ce moment. Rien n&#x27;a été enregistré. Veuillez réessayer dans quelques minutes.");
+      const english = await postSignup(capped.url, person(), { "Accept-Language": "en" });
+      expect(await english.text()).toContain("Please try again in a few minutes.");
+      // Nothing was kept: the same form, sent again, is not a replay of a stored signup.
+      expect((await postSignup(capped.url, fields)).status).toBe(503);
+      expect(capped.output()).toMatch(/signup refused: too many tenants wait for provisioning/);
+    } finally {
+      await capped.stop();
+    }
   });
 
   it("answers the signup over the limit with a clear 429 page", async () => {
@@ -178,6 +231,31 @@ describe("portal on a PostgreSQL server", () => {
 
     await sql(`DROP TRIGGER fail_job_insert ON "ProvisioningJob"`);
     expect((await postSignup(portal.url, fields)).status).toBe(303);
+  });
+
+  it("shows a failure in public words, without the engine's error or log lines, and announces progress", async () => {
+    const response = await postSignup(portal.url, person({ company: "Broken Instance" }));
+    expect(response.status).toBe(303);
+    const location = response.headers.get("location")!;
+    const token = location.split("/").pop()!;
+    const internals = "Error: (HTTP code 404) no such image: registry.internal:5000/vendor-erp:1.2 — db password=hunter2";
+    await sql(`UPDATE "Tenant" SET "actualState" = 'failed', progress = '${internals}' WHERE "statusToken" = '${token}'`);
+    await sql(`INSERT INTO "JobStep" (id, "jobId", name, position, status, error)
+      SELECT gen_random_uuid(), j.id, s.name, s.position, s.status::"StepStatus", s.error
+      FROM "ProvisioningJob" j JOIN "Tenant" t ON t.id = j."tenantId",
+        (VALUES ('reserve', 0, 'succeeded', NULL), ('deploy', 1, 'failed', '${internals}'), ('ready:postgres', 2, 'pending', NULL)) AS s(name, position, status, error)
+      WHERE t."statusToken" = '${token}'`);
+    for (const [language, failed, step] of [
+      ["en", "The setup of your instance failed. Our team has been notified and will contact you", "Creating your instance — failed"],
+      ["fr", "L&#x27;installation de votre instance a échoué. Notre équipe est prévenue et vous contactera", "Création de votre instance — échec"],
+    ] as const) {
+      const html = await (await fetch(`${portal.url}${location}`, { headers: { "Accept-Language": language } })).text();
+      expect(html).toContain(failed);
+      expect(html).toContain(step);
+      expect(html).not.toMatch(/no such image|registry\.internal|hunter2|HTTP code/);
+      expect(html).not.toMatch(/>\s*deploy\s*—|ready:postgres —/);
+      expect(html).toMatch(/<div role="status" aria-live="polite"[^>]*data-testid="progress"/);
+    }
   });
 
   it("reports an unreachable database on /healthz", async () => {

@@ -28,6 +28,7 @@ export function signupContext(overrides: Partial<SignupContext> = {}): SignupCon
     trialDays: 30,
     termsVersion: "2026-11-01",
     rateLimitPerHour: 1000,
+    maxPendingTenants: 100000,
     ...overrides,
   };
 }

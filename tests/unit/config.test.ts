@@ -11,6 +11,8 @@ describe("configuration", () => {
       databaseUrl: undefined,
       trialDays: 30,
       signupRateLimitPerHour: 5,
+      signupMaxPendingTenants: 50,
+      maxRequestBodyBytes: 64 * 1024,
       trustProxy: false,
       defaultPhoneCountry: "FR",
     });
@@ -28,10 +30,21 @@ describe("configuration", () => {
       DATABASE_URL: "postgres://u:p@db:5432/tenantry",
       TRIAL_DAYS: "14",
       SIGNUP_RATE_LIMIT_PER_HOUR: "20",
-      TRUST_PROXY: "true",
+      SIGNUP_MAX_PENDING_TENANTS: "7",
+      MAX_REQUEST_BODY_KB: "256",
+      TRUST_PROXY: "1",
       DEFAULT_PHONE_COUNTRY: "BE",
     });
-    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", trialDays: 14, signupRateLimitPerHour: 20, trustProxy: true, defaultPhoneCountry: "BE" });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      trialDays: 14,
+      signupRateLimitPerHour: 20,
+      signupMaxPendingTenants: 7,
+      maxRequestBodyBytes: 256 * 1024,
+      trustProxy: 1,
+      defaultPhoneCountry: "BE",
+    });
   });
 
   it("names every bad variable, what is wrong and hides the database password", () => {
@@ -46,7 +59,43 @@ describe("configuration", () => {
     expect(message).toMatch(/PORT: must be a whole number between 1 and 65535 \(got "eighty"\)/);
     expect(message).toMatch(/TRIAL_DAYS: must be at least 1/);
     expect(message).toMatch(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL \(got "mysql:\/\/root:\*\*\*@db\/x"\)/);
-    expect(message).toMatch(/TRUST_PROXY: must be true or false/);
+    expect(message).toMatch(/TRUST_PROXY: "maybe" is not an address, a range or a hop count; write the number of reverse proxies/);
     expect(message).not.toContain("hunter2");
+  });
+
+  describe("TRUST_PROXY", () => {
+    it("takes a number of proxy hops, so that the client address is the one the nearest proxy saw", () => {
+      expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+      expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+      expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+      expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    });
+
+    it("takes the proxies' addresses, ranges and express's range names", () => {
+      expect(loadConfig({ TRUST_PROXY: "127.0.0.1" }).trustProxy).toEqual(["127.0.0.1"]);
+      expect(loadConfig({ TRUST_PROXY: " 10.0.0.0/8, ::1 ,loopback,192.168.1.0/255.255.255.0" }).trustProxy).toEqual([
+        "10.0.0.0/8",
+        "::1",
+        "loopback",
+        "192.168.1.0/255.255.255.0",
+      ]);
+    });
+
+    it("refuses true, which trusted the X-Forwarded-For entry the client writes, and says what to write instead", () => {
+      for (const value of ["true", "TRUE", "yes"]) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(
+          /TRUST_PROXY: "true" is no longer accepted: it trusted the X-Forwarded-For entry the client writes itself; write the number of reverse proxies in front of the portal \(1 for one nginx\) or their addresses/,
+        );
+      }
+    });
+
+    it.each(["10.0.0.0/33", "300.1.1.1", "11", "nginx", "10.0.0.1/8/2", "::1/129", "127.0.0.1,"])("refuses %j", (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY: /);
+    });
+  });
+
+  it("bounds the body limit and the cap on tenants waiting for provisioning", () => {
+    expect(() => loadConfig({ MAX_REQUEST_BODY_KB: "0" })).toThrow(/MAX_REQUEST_BODY_KB: must be at least 1/);
+    expect(() => loadConfig({ SIGNUP_MAX_PENDING_TENANTS: "none" })).toThrow(/SIGNUP_MAX_PENDING_TENANTS: must be a whole number/);
   });
 });

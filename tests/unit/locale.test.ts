@@ -26,7 +26,7 @@ describe("language", () => {
     expect(translator("fr")("error.summary.required")).toBe("Veuillez remplir tous les champs obligatoires");
     expect(translator("en")("error.terms")).toBe("Please accept the terms");
     expect(translator("fr")("error.terms")).toBe("Veuillez accepter les conditions générales");
-    expect(translator("en")("error.already_subscribed", { plan: "Pro" })).toBe("You already have an active subscription (plan Pro)");
-    expect(translator("fr")("error.already_subscribed", { plan: "Pro" })).toBe("Vous avez déjà un abonnement actif (Pro)");
+    expect(translator("en")("error.rate_limited", { minutes: 12 })).toContain("try again in 12 minutes");
+    expect(translator("fr")("error.rate_limited", { minutes: 12 })).toContain("réessayer dans 12 minutes");
   });
 });

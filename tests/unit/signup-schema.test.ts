@@ -79,3 +79,34 @@ describe("signup schema", () => {
     expect(result).toEqual({ ok: false, errors: { firstName: "required" } });
   });
 });
+
+describe("signup schema: one line of ordinary text in names", () => {
+  it.each([
+    ["a newline", "Jean\nMartin"],
+    ["a carriage return", "Jean\rMartin"],
+    ["a tab", "Jean\tMartin"],
+    ["a NUL", "Jean\u0000"],
+    ["an escape sequence", "Jean\u001b[31m"],
+    ["DEL", "Jean\u007f"],
+    ["a C1 control", "Jean\u0085Martin"],
+    ["a line separator", "Jean\u2028Martin"],
+    ["a right-to-left override", "Jean\u202enitraM"],
+    ["a bidirectional isolate", "Jean\u2066Martin"],
+  ])("refuses %s in the first name, last name and company", (_what, text) => {
+    expect(validateSignup({ ...valid, firstName: text, lastName: text, company: text }, "FR")).toEqual({
+      ok: false,
+      errors: { firstName: "control_characters", lastName: "control_characters", company: "control_characters" },
+    });
+  });
+
+  it("still accepts accents, apostrophes, hyphens, ampersands and non-Latin scripts", () => {
+    const result = validateSignup({ ...valid, firstName: "Zoë-Anne", lastName: "O'Brien", company: "Müller & Söhne 株式会社" }, "FR");
+    expect(result.ok).toBe(true);
+  });
+
+  it("explains the refusal in both languages", async () => {
+    const { translator } = await import("../../app/i18n/messages.ts");
+    expect(translator("en")("error.control_characters")).toMatch(/single line of ordinary text/);
+    expect(translator("fr")("error.control_characters")).toMatch(/une seule ligne de texte ordinaire/);
+  });
+});
