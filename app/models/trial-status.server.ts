@@ -1,5 +1,31 @@
-// What the public status page shows: the trial and the progress of the tenant's latest job.
+// What the public status page shows: the trial and the progress of the tenant's latest job, in
+// public terms only. The tenant's progress line and the steps' errors carry engine and Portainer
+// messages and container log lines: they stay in the console and are never selected here. Steps
+// are named by a key of app/i18n/messages.ts ("stepName.…"), not by their internal names.
 import type { PrismaClient } from "../../prisma/generated/client.ts";
+
+const KNOWN_STEPS = new Set([
+  "reserve",
+  "deploy",
+  "create-initial-user",
+  "activate",
+  "stop",
+  "start",
+  "restart",
+  "remove",
+  "release",
+  "set-password",
+  "send",
+  "health",
+]);
+
+export type PublicStepKey = `stepName.${string}`;
+
+/** The plain-words message key of an internal step name (readiness checks share one). */
+export function publicStepKey(name: string): PublicStepKey {
+  if (name.startsWith("ready:")) return "stepName.ready";
+  return KNOWN_STEPS.has(name) ? `stepName.${name}` : "stepName.other";
+}
 
 export async function findTrialStatus(prisma: PrismaClient, statusToken: string) {
   const tenant = await prisma.tenant.findUnique({
@@ -7,25 +33,19 @@ export async function findTrialStatus(prisma: PrismaClient, statusToken: string)
     select: {
       slug: true,
       actualState: true,
-      progress: true,
       customer: { select: { firstName: true, company: true } },
       subscription: { select: { plan: true, status: true, trialEndsAt: true } },
       jobs: {
         orderBy: { createdAt: "desc" },
         take: 1,
-        select: {
-          status: true,
-          steps: {
-            orderBy: { position: "asc" },
-            select: { name: true, status: true, startedAt: true, finishedAt: true },
-          },
-        },
+        select: { steps: { orderBy: { position: "asc" }, select: { name: true, status: true } } },
       },
     },
   });
   if (!tenant) return null;
   const { jobs, ...rest } = tenant;
-  return { ...rest, steps: jobs[0]?.steps ?? [] };
+  const steps = (jobs[0]?.steps ?? []).map((step) => ({ id: step.name, label: publicStepKey(step.name), status: step.status }));
+  return { ...rest, steps };
 }
 
 export type TrialStatus = NonNullable<Awaited<ReturnType<typeof findTrialStatus>>>;

@@ -1,5 +1,7 @@
 // The status page a new customer lands on: their trial and their instance's provisioning, live.
 // Its address is the only key to it (a 256-bit random token), so it is never listed or indexed.
+// It says what happens in public words (app/models/trial-status.server.ts); the internals of a
+// failure are in the console only.
 import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
@@ -37,6 +39,7 @@ export default function TrialStatusPage() {
     return () => clearInterval(timer);
   }, [settled, revalidator]);
 
+  const running = status.steps.find((step) => step.status === "running");
   const dateFormat = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "long" });
   return (
     <section className="card">
@@ -57,23 +60,27 @@ export default function TrialStatusPage() {
         <dt>{t("status.address")}</dt>
         <dd data-testid="slug">{status.slug}</dd>
         <dt>{t("status.state")}</dt>
-        <dd className="state" data-testid="state" data-state={status.actualState}>
+        <dd className="state" data-testid="state" data-state={status.actualState} aria-live="polite">
           {t(`state.${status.actualState}` as MessageKey)}
         </dd>
       </dl>
-      <h2>{t("status.steps")}</h2>
-      {status.progress ? <p>{status.progress}</p> : null}
-      {status.steps.length === 0 ? (
-        <p className="muted">{t("status.noSteps")}</p>
-      ) : (
-        <ol className="steps">
-          {status.steps.map((step) => (
-            <li key={step.name} data-step={step.name} data-status={step.status}>
-              {step.name} — {t(`step.${step.status}` as MessageKey)}
-            </li>
-          ))}
-        </ol>
-      )}
+      <h2 id="progress-title">{t("status.steps")}</h2>
+      {/* The part that changes while the page refreshes itself: screen readers announce it. */}
+      <div role="status" aria-live="polite" aria-atomic="false" aria-labelledby="progress-title" data-testid="progress">
+        {status.actualState === "failed" ? <p className="form-error">{t("status.failedDetail")}</p> : null}
+        {running ? <p>{t("status.nowDoing", { step: t(running.label as MessageKey) })}</p> : null}
+        {status.steps.length === 0 ? (
+          <p className="muted">{t("status.noSteps")}</p>
+        ) : (
+          <ol className="steps">
+            {status.steps.map((step) => (
+              <li key={step.id} data-step={step.id} data-status={step.status}>
+                {`${t(step.label as MessageKey)} — ${t(`step.${step.status}` as MessageKey)}`}
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
       {settled ? null : <p className="muted">{t("status.refreshing")}</p>}
       <p className="muted">{t("status.keep")}</p>
     </section>
