@@ -46,11 +46,21 @@ function pairKey(account: string, address: string): string {
   return JSON.stringify([account, address]);
 }
 
+let lastPrune = 0;
+
+/** Deletes the rows whose window is over (at most once a minute per process): they count nothing. */
+async function pruneExpired(prisma: PrismaClient, now: Date): Promise<void> {
+  if (now.getTime() - lastPrune < 60_000) return;
+  lastPrune = now.getTime();
+  await prisma.loginThrottle.deleteMany({ where: { windowStart: { lte: new Date(now.getTime() - THROTTLE_WINDOW_MINUTES * 60_000) } } });
+}
+
 /**
  * Records an attempt for the address, then for (email, address). Allowed only when both are within
  * the limit; a refused attempt must not check the password at all.
  */
 export async function recordLoginAttempt(prisma: PrismaClient, account: string, address: string, now: Date): Promise<ThrottleVerdict> {
+  await pruneExpired(prisma, now);
   const fromAddress = await countAttempt(prisma, "address", address, null, address, now);
   if (fromAddress > THROTTLE_LIMIT) return { allowed: false, refusedBy: "address", firstRefusal: fromAddress === THROTTLE_LIMIT + 1 };
   const forAccount = await countAttempt(prisma, "account-address", pairKey(account, address), account, address, now);
