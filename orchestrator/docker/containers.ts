@@ -3,7 +3,7 @@
 import type Dockerode from "dockerode";
 import { LABELS, type ServiceSpec } from "../stack-spec.ts";
 import { dockerCall, dockerCallIdempotent, dockerCallOrNull, isDockerStatus, translateDockerError } from "./errors.ts";
-import { assertOwnedBy, DRIVER_LABELS, encodeDependsOn, projectLabelFilter, startOrderOf } from "./labels.ts";
+import { assertOwnedBy, composeContainerLabels, DRIVER_LABELS, encodeDependsOn, projectLabelFilter, startOrderOf } from "./labels.ts";
 
 const NS_PER_MS = 1_000_000;
 
@@ -36,8 +36,7 @@ export function containerCreateBody(project: string, service: ServiceSpec, start
     Env: Object.entries(service.environment).map(([key, value]) => `${key}=${value}`),
     Labels: {
       ...service.labels,
-      [LABELS.composeProject]: project,
-      [LABELS.composeService]: service.name,
+      ...composeContainerLabels(project, service.name),
       [DRIVER_LABELS.startOrder]: String(startOrder),
       [DRIVER_LABELS.dependsOn]: encodeDependsOn(service.dependsOn),
     },

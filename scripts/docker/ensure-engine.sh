@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on /var/run/docker.sock. Idempotent: on a machine where
 # the engine already runs it only checks; on a fresh Debian bookworm machine it installs
-# docker.io with apt and starts dockerd in the background (no systemd here).
+# docker.io with apt and starts dockerd in the background (no systemd here). It also installs
+# Debian's docker-compose (1.29), with which operators (and the tests) look at tenants' stacks:
+# `docker-compose -p client-<slug> ps`.
 #
 # Env: DOCKERD_LOG (default /tmp/tenantry-dockerd.log), DOCKERD_WAIT_SECONDS (default 60),
 #      DOCKERD_EXTRA_ARGS (extra flags for dockerd, word-split).
@@ -14,8 +16,18 @@ WAIT=${DOCKERD_WAIT_SECONDS:-60}
 
 engine_answers() { command -v docker >/dev/null && docker -H "unix://$SOCK" info >/dev/null 2>&1; }
 
+ensure_compose() {
+  command -v docker-compose >/dev/null && return 0
+  if [ "$(id -u)" = 0 ]; then
+    timed "apt-get install docker-compose" apt_install docker-compose
+  else
+    log "docker-compose is missing: install it as root (apt-get install -y docker-compose) to inspect stacks with it"
+  fi
+}
+
 if engine_answers; then
   log "docker engine already answers on $SOCK"
+  ensure_compose
   exit 0
 fi
 need_root
@@ -52,3 +64,4 @@ until engine_answers; do
   sleep 1
 done
 log "docker engine answers on $SOCK after $((SECONDS - start))s ($(docker version --format '{{.Server.Version}}'))"
+ensure_compose

@@ -1,8 +1,13 @@
 // Signups become running, isolated tenant stacks on the real Docker engine, through the real
 // portal and its in-process worker.
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { renderDemoTenant } from "../support/portainer-lab.ts";
 import {
   docker,
   engineResourcesOf,
@@ -130,6 +135,27 @@ describe("provisioning on the Docker engine", () => {
     // The secrets are stored encrypted, never in clear.
     const rows = await lab.db.prisma.tenantSecret.findMany();
     for (const secret of secrets) expect(rows.some((r) => r.ciphertext.includes(secret))).toBe(false);
+  });
+
+  it("is a compose project to compose tools: docker-compose -p client-<slug> ps lists its containers", async () => {
+    const tenant = tenants[0]!;
+    // Compose 1.29 lists the containers of the services its file names: the tenant's file as
+    // rendered, less the top-level `name` (newer than 1.29, which takes the project from -p).
+    const { stack } = await renderDemoTenant({ slug: tenant.slug, appPort: tenant.portLeases[0]!.port });
+    const { name, ...compose1 } = parse(stack.composeText) as Record<string, unknown>;
+    expect(name).toBe(`client-${tenant.slug}`);
+    const dir = await mkdtemp(path.join(tmpdir(), "tenantry-compose-"));
+    try {
+      const file = path.join(dir, "docker-compose.yml");
+      await writeFile(file, stringify(compose1));
+      const { stdout } = await run("docker-compose", ["-p", `client-${tenant.slug}`, "-f", file, "ps"], { cwd: dir });
+      expect(stdout).toMatch(new RegExp(`^${tenant.slug}-app\\s.*\\bUp\\b`, "m"));
+      expect(stdout).toMatch(new RegExp(`^${tenant.slug}-postgres\\s.*\\bUp\\b`, "m"));
+      const services = await run("docker-compose", ["-p", `client-${tenant.slug}`, "-f", file, "ps", "--services", "--filter", "status=running"], { cwd: dir });
+      expect(services.stdout.trim().split("\n").sort()).toEqual(["app", "postgres"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("shows the provisioning steps on the status page", async () => {
