@@ -84,7 +84,7 @@ export class PortainerClient {
     this.#retryDelayMs = options.retryDelayMs ?? 500;
     this.#logger = options.logger;
     const credentials = options.credentials;
-    this.#session = "apiKey" in credentials ? apiKeySession(credentials.apiKey) : jwtSession((signal) => this.#login(credentials, signal));
+    this.#session = "apiKey" in credentials ? apiKeySession(credentials.apiKey) : jwtSession(() => this.#login(credentials));
   }
 
   /** Calls and checks the JSON answer against `schema`. */
@@ -176,7 +176,9 @@ export class PortainerClient {
     }
   }
 
-  async #login(credentials: { username: string; password: string }, signal?: AbortSignal): Promise<string> {
+  // Shared by every caller waiting for a token (session.ts), so it carries no caller's signal:
+  // only its own timeout bounds it.
+  async #login(credentials: { username: string; password: string }): Promise<string> {
     try {
       const { jwt } = await this.json(authAnswer, {
         method: "POST",
@@ -186,7 +188,6 @@ export class PortainerClient {
         anonymous: true,
         // Each login counts towards Portainer's ban; a login that never arrived does not.
         idempotent: false,
-        ...(signal ? { signal } : {}),
       });
       this.#logger?.debug("logged in to Portainer", { portainer: this.target });
       return jwt;

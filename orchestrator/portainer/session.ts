@@ -24,14 +24,19 @@ export function apiKeySession(apiKey: string): Session {
   };
 }
 
-/** `login` performs POST /api/auth and returns the JWT (or throws the translated refusal). */
-export function jwtSession(login: (signal?: AbortSignal) => Promise<string>): Session {
+/**
+ * `login` performs POST /api/auth and returns the JWT (or throws the translated refusal). It gets
+ * no caller's signal: the login is shared by every caller waiting for a token, so one job's abort
+ * (its deadline, a lost lease) must not cancel it for the others. It is bounded by the client's
+ * own request timeout; each caller only stops *waiting* for it when its own signal aborts.
+ */
+export function jwtSession(login: () => Promise<string>): Session {
   let jwt: string | undefined;
   let pending: Promise<string> | undefined;
 
   // Every caller waiting for a token shares one login.
   const loginOnce = (signal?: AbortSignal): Promise<string> => {
-    pending ??= login(signal)
+    pending ??= login()
       .then((token) => {
         jwt = token;
         return token;
@@ -39,7 +44,7 @@ export function jwtSession(login: (signal?: AbortSignal) => Promise<string>): Se
       .finally(() => {
         pending = undefined;
       });
-    return pending;
+    return untilAborted(pending, signal);
   };
 
   return {
@@ -55,4 +60,24 @@ export function jwtSession(login: (signal?: AbortSignal) => Promise<string>): Se
       await loginOnce(signal);
     },
   };
+}
+
+/** `shared`, or this caller's abort reason as soon as its signal aborts (`shared` carries on). */
+function untilAborted<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stopWaiting = () => reject(signal.reason);
+    signal.addEventListener("abort", stopWaiting, { once: true });
+    shared.then(
+      (value) => {
+        signal.removeEventListener("abort", stopWaiting);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", stopWaiting);
+        reject(error);
+      },
+    );
+  });
 }

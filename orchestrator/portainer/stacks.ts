@@ -2,10 +2,13 @@
 // Portainer expects: `endpointId` on every call (without it, ≤2.18 silently re-points a stack to
 // environment 0), an empty `Env` (the compose text is fully rendered; Portainer's Env only feeds
 // ${VAR} interpolation and is replaced wholesale by every update), and long timeouts on deploys
-// (up to 2.39 they block until compose has finished, image pulls included).
+// (up to 2.39 they block until compose has finished, image pulls included). A deploy call, once
+// sent, is never cut short by the job's abort: the job waits for Portainer's answer (bounded by
+// that long timeout) and only then reports the abort, so that no cleanup runs while Portainer is
+// still deploying (it would remove what compose is creating, and the stack would come back after).
 import type { Clock } from "../clock.ts";
 import { DriverError } from "../errors.ts";
-import type { PortainerClient } from "./client.ts";
+import type { Call, PortainerClient } from "./client.ts";
 import { PortainerApiError } from "./errors.ts";
 import { stack as stackSchema, stackFile, stacks as stacksSchema, STACK_STATUS, type Stack } from "./schemas.ts";
 
@@ -61,41 +64,56 @@ export class StackApi {
 
   /** Success is always 200 with the stack: status 1 (sync) or 3 (async, still deploying). */
   create(name: string, composeText: string, secrets: readonly string[], signal?: AbortSignal): Promise<Stack> {
-    return this.client.json(stackSchema, {
-      method: "POST",
-      path: "/api/stacks/create/standalone/string",
-      query: { endpointId: this.endpointId },
-      json: { Name: name, StackFileContent: composeText, Env: [] },
-      action: `creating stack ${name}`,
-      timeoutMs: this.timing.deployTimeoutMs,
-      secrets,
-      ...(signal ? { signal } : {}),
-    });
+    return this.#deployment(
+      {
+        method: "POST",
+        path: "/api/stacks/create/standalone/string",
+        query: { endpointId: this.endpointId },
+        json: { Name: name, StackFileContent: composeText, Env: [] },
+        action: `creating stack ${name}`,
+        secrets,
+      },
+      signal,
+    );
   }
 
   /** Compose up with this file; on a stack in error (status 4) Portainer first takes it down. */
   update(stack: Stack, composeText: string, secrets: readonly string[], signal?: AbortSignal): Promise<Stack> {
-    return this.client.json(stackSchema, {
-      method: "PUT",
-      path: `/api/stacks/${stack.Id}`,
-      query: { endpointId: this.endpointId },
-      json: { StackFileContent: composeText, Env: [], Prune: false, PullImage: false },
-      action: `redeploying stack ${stack.Name}`,
-      timeoutMs: this.timing.deployTimeoutMs,
-      secrets,
-      ...(signal ? { signal } : {}),
-    });
+    return this.#deployment(
+      {
+        method: "PUT",
+        path: `/api/stacks/${stack.Id}`,
+        query: { endpointId: this.endpointId },
+        json: { StackFileContent: composeText, Env: [], Prune: false, PullImage: false },
+        action: `redeploying stack ${stack.Name}`,
+        secrets,
+      },
+      signal,
+    );
   }
 
   start(stack: Stack, signal?: AbortSignal): Promise<Stack> {
-    return this.client.json(stackSchema, {
-      method: "POST",
-      path: `/api/stacks/${stack.Id}/start`,
-      query: { endpointId: this.endpointId },
-      action: `starting stack ${stack.Name}`,
-      timeoutMs: this.timing.deployTimeoutMs,
-      ...(signal ? { signal } : {}),
-    });
+    return this.#deployment(
+      { method: "POST", path: `/api/stacks/${stack.Id}/start`, query: { endpointId: this.endpointId }, action: `starting stack ${stack.Name}` },
+      signal,
+    );
+  }
+
+  /**
+   * A call that deploys (create, update, start). Not sent once the job is aborted; once sent, it
+   * runs to Portainer's answer whatever the job's signal does (up to 2.39 Portainer deploys until
+   * compose has finished, whether or not anyone still listens), bounded by deployTimeoutMs. An
+   * abort meanwhile is reported after the answer, with the stack in its final state for cleanup.
+   */
+  async #deployment(call: Omit<Call, "signal" | "timeoutMs">, signal?: AbortSignal): Promise<Stack> {
+    signal?.throwIfAborted();
+    const answer = await this.client.json(stackSchema, { ...call, timeoutMs: this.timing.deployTimeoutMs }).then(
+      (stack) => ({ stack }),
+      (error: unknown) => ({ error }),
+    );
+    signal?.throwIfAborted();
+    if ("error" in answer) throw answer.error;
+    return answer.stack;
   }
 
   /** Portainer's stop is `compose down`: the containers and networks are removed, volumes kept. */

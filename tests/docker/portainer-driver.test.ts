@@ -1,7 +1,8 @@
 // The Portainer driver where Portainer's own behaviour matters, against the Portainer double on the
 // real Docker engine: sessions that expire or die with a restart, Portainer's login ban, a create
 // whose answer is lost, a stack with our name that is not ours, a Portainer that does not answer,
-// and Portainer's error bodies reaching the admin with their message.
+// Portainer's error bodies reaching the admin with their message, and jobs stopped while Portainer
+// works for them (a shared re-login, a synchronous deployment).
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../app/config.server.ts";
 import { DriverError, EngineUnavailableError, TemplateError } from "../../orchestrator/errors.ts";
@@ -10,6 +11,16 @@ import { freePort } from "../support/portal.ts";
 import { portainerDriverFor, renderDemoTenant, startDouble, type PortainerDouble } from "../support/portainer-lab.ts";
 
 const created: { double: PortainerDouble; projects: string[] }[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
 
 async function double(options: Parameters<typeof startDouble>[0] = {}): Promise<PortainerDouble> {
   const d = await startDouble(options);
@@ -53,6 +64,37 @@ describe("Portainer sessions", () => {
     expect(d.logins()).toBe(3);
     // Never an API key and a token together, never a cookie.
     expect(d.requests.filter((r) => r.via === "cookie")).toEqual([]);
+  });
+
+  it("lets one job's abort stop only that job's wait, never a re-login other callers share", async () => {
+    const d = await double({ sessionTimeoutMs: 2_000 });
+    const driver = portainerDriverFor(d, "password");
+    await driver.ping();
+    await sleep(2_100); // the session token has expired
+    const tenant = await renderDemoTenant({ slug: newTestSlug(), appPort: await freeLocalPort() });
+    const project = tenant.stack.project;
+    track(d, project);
+    const mark = d.requests.length;
+    const since = () => d.requests.slice(mark);
+    d.delayNextRequest("POST", /^\/api\/auth$/, 1_500);
+
+    // A job's deploy meets the 401 first and starts the login; a second caller joins it.
+    const job = new AbortController();
+    const deploy = driver.deploy(tenant.stack, { signal: job.signal }).then(() => "deployed", (err: unknown) => err);
+    await until(() => since().some((r) => r.path === "/api/auth"), "the deploy started the login");
+    const other = driver.status(project).then((status) => status, (err: unknown) => err);
+    // The token is being renewed, so the second caller sends nothing: it waits for that login.
+    await sleep(300);
+    expect(since().filter((r) => r.path !== "/api/auth").map((r) => r.status)).toEqual([401]);
+    job.abort(new Error("the job's deadline passed (test)"));
+
+    // The aborted job stops waiting at once, with its own reason...
+    expect(await deploy).toBe(job.signal.reason);
+    // ...while the login carries on and serves the other caller.
+    expect(await other).toEqual({ project, exists: false, containers: [] });
+    expect(d.logins()).toBe(2);
+    expect(since().filter((r) => r.path === "/api/auth").map((r) => r.status)).toEqual([200]);
+    expect(d.stacks().filter((s) => s.Name === project)).toEqual([]);
   });
 
   it("says clearly when the password is wrong, without showing it", async () => {
@@ -152,6 +194,44 @@ describe("Portainer's answers to the driver's requests", () => {
     await portainerDriverFor(d, "api-key", { environment: { name: "production" } }).ping();
     const noName = (await portainerDriverFor(d, "api-key", { environment: { name: "staging" } }).ping().catch((err: unknown) => err)) as Error;
     expect(noName.message).toMatch(/no environment\(s\) named "staging"/);
+  });
+});
+
+describe("a job stopped while Portainer deploys synchronously (2.23 up to 2.39)", () => {
+  it("ends the deploy only once Portainer has answered, so the cleanup finds the stack and leaves nothing", async () => {
+    const d = await double({ mode: "sync" });
+    const driver = portainerDriverFor(d);
+    const tenant = await renderDemoTenant({ slug: newTestSlug(), appPort: await freeLocalPort() });
+    const project = tenant.stack.project;
+    track(d, project);
+    // A slow deployment (image pulls, say): compose up starts 3 s after Portainer got the create.
+    let composeStarted!: () => void;
+    const started = new Promise<void>((resolve) => (composeStarted = resolve));
+    d.beforeComposeUp(async (spec) => {
+      if (spec.project !== project) return;
+      composeStarted();
+      await sleep(3_000);
+    });
+
+    const job = new AbortController();
+    const deploy = driver.deploy(tenant.stack, { signal: job.signal }).then(() => "deployed", (err: unknown) => err);
+    await started;
+    job.abort(new Error("The job did not finish within 300 s and was stopped."));
+    const outcome = await deploy;
+    d.beforeComposeUp(undefined);
+
+    // The deploy reports the abort, but only after Portainer answered the create: the stack is
+    // recorded and its containers run, as Portainer left them.
+    expect(outcome).toBe(job.signal.reason);
+    const creates = d.requests.filter((r) => r.path === "/api/stacks/create/standalone/string");
+    expect(creates.map((r) => r.status)).toEqual([200]);
+    expect(d.stacks().filter((s) => s.Name === project).map((s) => s.Status)).toEqual([1]);
+
+    // The job's cleanup then removes all of it, and nothing comes back.
+    await driver.remove(project, { removeVolumes: true });
+    await sleep(500);
+    expect(d.stacks().filter((s) => s.Name === project)).toEqual([]);
+    expect(await driver.status(project)).toEqual({ project, exists: false, containers: [] });
   });
 });
 

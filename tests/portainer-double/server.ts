@@ -60,6 +60,8 @@ export interface PortainerDouble {
   // Test controls: not Portainer behaviour, ways to put the double in situations Portainer meets.
   /** The next matching request is handled completely, then its connection closed with no answer. */
   loseNextResponse(method: string, path: RegExp): void;
+  /** The next matching request waits `ms` before it is handled (a slow Portainer, e.g. a slow login). */
+  delayNextRequest(method: string, path: RegExp, ms: number): void;
   /** The next `count` requests get a reverse proxy's 502/503/504 (Portainer down behind it). */
   failNextRequests(count: number, status?: 502 | 503 | 504): void;
   /** Runs before every compose up, with the stack as parsed (e.g. to occupy a port meanwhile). */
@@ -85,6 +87,7 @@ export async function startPortainerDouble(options: PortainerDoubleOptions = {})
   const store = new StackStore(() => mode, environments);
   const requests: RequestRecord[] = [];
   const losing: { method: string; path: RegExp }[] = [];
+  const delaying: { method: string; path: RegExp; ms: number }[] = [];
   let failing: { count: number; status: number } = { count: 0, status: 502 };
 
   const environmentBody = (e: Environment) => ({
@@ -204,11 +207,16 @@ export async function startPortainerDouble(options: PortainerDoubleOptions = {})
       reply.text(failing.status, `<html><body><h1>${failing.status} Bad Gateway</h1></body></html>`);
       return;
     }
-    route(req, url, reply, record).catch((error: unknown) => {
-      if (res.headersSent || res.destroyed) return;
-      if (error instanceof PortainerHttpError) reply.error(error);
-      else reply.error(portainerError(500, "Internal server error", error instanceof Error ? error.message : String(error)));
-    });
+    const delayedAt = delaying.findIndex((d) => d.method === method && d.path.test(url.pathname));
+    const delayMs = delayedAt >= 0 ? delaying.splice(delayedAt, 1)[0]!.ms : 0;
+    const handle = () =>
+      route(req, url, reply, record).catch((error: unknown) => {
+        if (res.headersSent || res.destroyed) return;
+        if (error instanceof PortainerHttpError) reply.error(error);
+        else reply.error(portainerError(500, "Internal server error", error instanceof Error ? error.message : String(error)));
+      });
+    if (delayMs > 0) setTimeout(() => void handle(), delayMs);
+    else void handle();
   });
   // Portainer's local Docker proxy cannot carry a hijacked (upgraded) connection: refuse it.
   server.on("upgrade", (_req, socket) => socket.destroy());
@@ -254,6 +262,7 @@ export async function startPortainerDouble(options: PortainerDoubleOptions = {})
       while (store.background.size > 0) await Promise.allSettled([...store.background]);
     },
     loseNextResponse: (method, path) => void losing.push({ method, path }),
+    delayNextRequest: (method, path, ms) => void delaying.push({ method, path, ms }),
     failNextRequests: (count, status = 502) => {
       failing = { count, status };
     },
