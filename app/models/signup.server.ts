@@ -45,6 +45,8 @@ export const BUSY_RETRY_AFTER_SECONDS = 300;
 // Advisory lock keys (two-int form, class then object): one per client address, one for the cap.
 const LOCK_CLASS = "tenantry.signup";
 const PENDING_CAP_LOCK = "pending-tenants";
+/** The audit action of a signup refused because its email already has a trial or subscription. */
+export const KNOWN_ADDRESS_ACTION = "trial.refused_known_address";
 
 export async function registerTrialSignup(
   prisma: PrismaClient,
@@ -82,18 +84,29 @@ async function findSignup(prisma: PrismaClient, signupKey: string): Promise<Sign
   return subscription?.tenant ? { kind: "replayed", statusToken: subscription.tenant.statusToken } : null;
 }
 
-// Signups per IP are counted from the consent records (each trial leaves exactly one), so the
-// limit needs no state of its own and holds across restarts and processes.
+// Signups per IP are counted from the consent records (each trial leaves exactly one) and from the
+// audit entries of refused known addresses (each probe leaves one), so the limit needs no state of
+// its own, holds across restarts and processes, and also bounds probing which addresses are customers.
 async function checkRateLimit(prisma: PrismaClient, context: SignupContext): Promise<SignupOutcome | null> {
   const since = new Date(context.now.getTime() - HOUR_MS);
-  const recent = await prisma.consent.findMany({
-    where: { ip: context.ip, acceptedAt: { gt: since } },
-    orderBy: { acceptedAt: "asc" },
-    select: { acceptedAt: true },
-    take: context.rateLimitPerHour,
-  });
-  if (recent.length < context.rateLimitPerHour) return null;
-  const oldest = recent[0]!.acceptedAt.getTime();
+  const take = context.rateLimitPerHour;
+  const [consents, probes] = await Promise.all([
+    prisma.consent.findMany({
+      where: { ip: context.ip, acceptedAt: { gt: since } },
+      orderBy: { acceptedAt: "asc" },
+      select: { acceptedAt: true },
+      take,
+    }),
+    prisma.auditLog.findMany({
+      where: { action: KNOWN_ADDRESS_ACTION, at: { gt: since }, details: { path: ["ip"], equals: context.ip } },
+      orderBy: { at: "asc" },
+      select: { at: true },
+      take,
+    }),
+  ]);
+  const attempts = [...consents.map((c) => c.acceptedAt.getTime()), ...probes.map((p) => p.at.getTime())].sort((a, b) => a - b);
+  if (attempts.length < take) return null;
+  const oldest = attempts[0]!;
   const retryAfterSeconds = Math.max(1, Math.ceil((oldest + HOUR_MS - context.now.getTime()) / 1000));
   return { kind: "rate-limited", retryAfterSeconds };
 }
@@ -127,7 +140,14 @@ async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupCo
       tenants: { where: { desiredState: { not: "destroyed" } }, take: 1 },
     },
   });
-  if (existing?.subscriptions[0]) return { kind: "already-signed-up" };
+  if (existing?.subscriptions[0]) {
+    // Recorded (and so counted by the limit above) without the customer's id: the entry says only
+    // that this address typed a known email.
+    await tx.auditLog.create({
+      data: { actorType: "public", actorId: null, action: KNOWN_ADDRESS_ACTION, outcome: "refused", details: { ip: context.ip } },
+    });
+    return { kind: "already-signed-up" };
+  }
 
   // One lock for the whole portal, taken last and only by signups that will write: the cap on
   // tenants waiting for provisioning, so one client cannot fill the port range.

@@ -76,6 +76,23 @@ describe(`trial signup (${process.env.TEST_DB_KIND})`, () => {
     expect(customer.firstName).toBe("Camille");
   });
 
+  it("counts signups refused for a known address against the address's limit, so probing emails is bounded", async () => {
+    const known = signupData();
+    await registerTrialSignup(t.db.prisma, known, signupContext());
+    const ip = "198.51.100.77";
+    const probe = () => registerTrialSignup(t.db.prisma, signupData({ email: known.email }), signupContext({ ip, rateLimitPerHour: 3 }));
+    expect(await probe()).toEqual({ kind: "already-signed-up" });
+    expect(await probe()).toEqual({ kind: "already-signed-up" });
+    expect(await probe()).toEqual({ kind: "already-signed-up" });
+    expect(await probe()).toMatchObject({ kind: "rate-limited" });
+    // The entries name the address only, never the customer the email belongs to.
+    const entries = await t.db.prisma.auditLog.findMany({ where: { action: "trial.refused_known_address", details: { path: ["ip"], equals: ip } } });
+    expect(entries).toHaveLength(3);
+    expect(entries.every((e) => e.actorId === null && e.tenantId === null && JSON.stringify(e.details) === JSON.stringify({ ip }))).toBe(true);
+    // A real signup from that address is refused too until the hour has passed.
+    expect(await registerTrialSignup(t.db.prisma, signupData(), signupContext({ ip, rateLimitPerHour: 3 }))).toMatchObject({ kind: "rate-limited" });
+  });
+
   it("updates an existing customer without an active subscription and gives a new trial", async () => {
     const email = "returning@example.com";
     const first = await registerTrialSignup(t.db.prisma, signupData({ email, company: "Returning" }), signupContext());
