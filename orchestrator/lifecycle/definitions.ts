@@ -1,14 +1,14 @@
 // The steps of each lifecycle job. Each step asks the engine or the database what is already
 // there before acting, so a job resumed after a crash, or retried, does no harm.
-import type { TenantActualState } from "../../prisma/generated/client.ts";
+import type { Prisma, TenantActualState } from "../../prisma/generated/client.ts";
+import { OrchestratorError } from "../errors.ts";
 import type { JobContext, JobDefinition, StepDefinition } from "../jobs/run-job.ts";
 import { releasePorts } from "../ports.ts";
 import { projectName, type LifecycleDeps } from "./context.ts";
 import { createInitialUser } from "./initial-user.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { queueCredentialsEmail } from "./credentials-email.ts";
-import { INITIAL_PASSWORD, INITIAL_PASSWORD_SPEC, initialPassword, replaceSecret, tenantSecretOnce, tenantStack } from "./tenant-stack.ts";
-import { generateSecret } from "../templates/generate-secret.ts";
+import { INITIAL_PASSWORD, jobPassword, jobPasswordName, replaceSecret, storedJobPassword, tenantStack } from "./tenant-stack.ts";
 
 export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDefinition> {
   return {
@@ -45,7 +45,7 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
         async run(context) {
           await setState(deps, context, "provisioning", "Reserving ports and secrets");
           await tenantStack(deps, context);
-          await initialPassword(deps, context);
+          await jobPassword(deps, context);
         },
       },
       {
@@ -62,25 +62,28 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
         async run(context) {
           const rendered = await tenantStack(deps, context);
           await context.progress("Creating your first user");
-          await createInitialUser(deps, context, rendered.stack.project, rendered.initialUser, await initialPassword(deps, context));
+          await createInitialUser(deps, context, rendered.stack.project, rendered.initialUser, await jobPassword(deps, context));
         },
       },
       ...readiness.slice(splitAt).map((check) => readinessStep(check.id)),
       {
         name: "activate",
         async run(context) {
-          const password = await initialPassword(deps, context);
-          // Active, audited and the credentials email queued: all three or none.
+          // Active, audited, the job's password stored as the tenant's and the credentials email
+          // queued: all or none. A tenant provisioned before (a returning customer, a retry after
+          // an active phase) is told its login changed: its former password no longer works.
+          const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
           await deps.prisma.$transaction(async (tx) => {
+            const password = await storedJobPassword(deps, tx, context);
+            if (password === null) return assertHandedOver(tx, idempotencyKey);
+            const provisionedBefore = await tx.auditLog.count({ where: { tenantId: context.tenant.id, action: "tenant.provisioned" } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } });
             await tx.auditLog.create({
               data: { ...auditActor(context), action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" },
             });
-            await queueCredentialsEmail(deps, tx, context, {
-              idempotencyKey: `credentials:${context.tenant.id}`,
-              password,
-              resent: false,
-            });
+            await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
+            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
+            await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: provisionedBefore > 0 });
           });
         },
       },
@@ -92,6 +95,8 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
       });
       await deps.driver.remove(projectName(context.tenant.slug), { removeVolumes: wasActive === 0 });
       await releasePorts(deps.prisma, context.tenant.id);
+      // The job's password was never mailed; the next job draws its own.
+      await deps.prisma.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
     },
     markFailed: (context, reason) => markFailed(deps, context, "tenant.provisioning_failed", reason),
   };
@@ -157,6 +162,10 @@ function bringUpJob(
   };
 }
 
+// Destroy leaves nothing of the tenant but its records: the stack and its data volume go, then,
+// in one transaction, its port leases (free for others), its secrets (database password, app key,
+// temporary password), and its subscription ends (canceled). Every part is "remove if present", so
+// a destroy that failed halfway is simply run again (the console's "retry destruction").
 function destroyJob(deps: LifecycleDeps): JobDefinition {
   return {
     steps: [
@@ -170,8 +179,19 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "release",
         async run(context) {
-          await releasePorts(deps.prisma, context.tenant.id);
-          await setState(deps, context, "destroyed", null, "tenant.destroyed");
+          const tenantId = context.tenant.id;
+          await deps.prisma.$transaction(async (tx) => {
+            const { subscriptionId } = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { subscriptionId: true } });
+            await tx.portLease.deleteMany({ where: { tenantId } });
+            await tx.tenantSecret.deleteMany({ where: { tenantId } });
+            if (subscriptionId) {
+              await tx.subscription.updateMany({ where: { id: subscriptionId, status: { not: "canceled" } }, data: { status: "canceled" } });
+            }
+            await tx.tenant.update({ where: { id: tenantId }, data: { actualState: "destroyed", progress: null } });
+            await tx.auditLog.create({
+              data: { ...auditActor(context), action: "tenant.destroyed", tenantId, outcome: "succeeded" },
+            });
+          });
         },
       },
     ],
@@ -183,8 +203,7 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
 // The new password is generated once per job (a secret named after the job), so a crash between
 // the steps never mails a password other than the one set.
 function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
-  const newPassword = (context: JobContext) =>
-    tenantSecretOnce(deps, context, `resend:${context.job.id}`, () => generateSecret(INITIAL_PASSWORD_SPEC));
+  const newPassword = (context: JobContext) => jobPassword(deps, context);
   return {
     steps: [
       {
@@ -198,25 +217,36 @@ function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "send",
         async run(context) {
-          const password = await newPassword(context);
+          const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
           await deps.prisma.$transaction(async (tx) => {
+            const password = await storedJobPassword(deps, tx, context);
+            if (password === null) return assertHandedOver(tx, idempotencyKey);
             await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
-            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: `resend:${context.job.id}` } });
+            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { progress: null } });
             await tx.auditLog.create({
               data: { ...auditActor(context), action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" },
             });
-            await queueCredentialsEmail(deps, tx, context, {
-              idempotencyKey: `credentials:${context.tenant.id}:${context.job.id}`,
-              password,
-              resent: true,
-            });
+            await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: true });
           });
         },
       },
     ],
     markFailed: (context, reason) => markFailed(deps, context, "tenant.resend_credentials_failed", reason, "keep"),
   };
+}
+
+/**
+ * The job's password is gone: an earlier run of this step handed it over (stored it as the
+ * tenant's, queued its email) and the worker died before recording the step. Nothing to do then;
+ * without that email something else deleted it, and mailing a password never set would lock the
+ * customer out.
+ */
+async function assertHandedOver(tx: Prisma.TransactionClient, idempotencyKey: string): Promise<void> {
+  if ((await tx.emailOutbox.count({ where: { idempotencyKey } })) > 0) return;
+  throw new OrchestratorError("This job's temporary password is missing, so it cannot be mailed. Run the job again (retry or resend credentials).", {
+    transient: false,
+  });
 }
 
 function healthStep(deps: LifecycleDeps): StepDefinition {

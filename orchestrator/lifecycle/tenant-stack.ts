@@ -37,14 +37,38 @@ export async function tenantStack(deps: LifecycleDeps, context: JobContext): Pro
   return renderTenant(deps.template, { tenantId: tenant.id, slug: tenant.slug, values });
 }
 
-/** The customer's temporary password: generated once, stored encrypted. */
-export function initialPassword(deps: LifecycleDeps, context: JobContext): Promise<string> {
-  return tenantSecretOnce(deps, context, INITIAL_PASSWORD, () => generateSecret(INITIAL_PASSWORD_SPEC));
+/**
+ * The temporary password a job sets and mails (provisioning, resending credentials): a fresh one
+ * per job, generated once and stored encrypted under the job's id, so a crash between setting it
+ * and mailing it never mails another. When the job ends well it becomes the tenant's
+ * INITIAL_PASSWORD and this secret is deleted (docs/decisions/0008-a-password-per-provisioning.md).
+ */
+export function jobPassword(deps: LifecycleDeps, context: JobContext): Promise<string> {
+  return tenantSecretOnce(deps, context, jobPasswordName(context), () => generateSecret(INITIAL_PASSWORD_SPEC));
+}
+
+/** "provision:<job id>", "resend:<job id>". */
+export function jobPasswordName(context: JobContext): string {
+  return `${context.job.kind === "resend_credentials" ? "resend" : context.job.kind}:${context.job.id}`;
 }
 
 /** A tenant secret generated the first time it is asked for, and known to the job's redaction. */
 export async function tenantSecretOnce(deps: LifecycleDeps, context: JobContext, name: string, generate: () => string) {
   const value = await tenantSecret(deps.prisma, deps.secretBox, context.tenant.id, name, generate);
+  context.registerSecret(value);
+  return value;
+}
+
+/**
+ * The job's password as stored, or null once the job has handed it over (the step that mails it
+ * ran to its end, then the worker died before recording the step): read, never generated, since
+ * the password already set in the tenant's database is the one to mail.
+ */
+export async function storedJobPassword(deps: LifecycleDeps, tx: Prisma.TransactionClient, context: JobContext): Promise<string | null> {
+  const name = jobPasswordName(context);
+  const row = await tx.tenantSecret.findUnique({ where: { tenantId_name: { tenantId: context.tenant.id, name } } });
+  if (!row) return null;
+  const value = deps.secretBox.decrypt(row.ciphertext, `${context.tenant.id}/${name}`);
   context.registerSecret(value);
   return value;
 }

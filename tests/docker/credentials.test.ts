@@ -96,6 +96,33 @@ describe("credentials email over SMTP", () => {
     const audit = await lab.db.prisma.auditLog.findFirst({ where: { tenantId: tenant.id, action: "tenant.credentials_resent" } });
     expect(audit?.outcome).toBe("succeeded");
   });
+
+  it("provisioning an active tenant again (a returning customer, a retry) mails a fresh password, and only that one logs in", async () => {
+    const tenant = await signUp(lab, `Again ${lab.tag}`, { firstName: "Chloé", language: "fr" });
+    const [active] = await waitForJobs(lab, [tenant.id]);
+    const customer = await lab.db.prisma.customer.findUniqueOrThrow({ where: { id: tenant.customerId } });
+    const [first] = await waitForMessage(peer, customer.email);
+    const firstPassword = field(first!, /^Mot de passe temporaire/);
+    const port = active!.portLeases[0]!.port;
+    expect((await logIn(port, tenant.slug, firstPassword)).status).toBe(200);
+
+    // The same tenant provisioned again: a returning customer's new trial, or the console's retry.
+    await lab.db.prisma.provisioningJob.create({ data: { tenantId: tenant.id, kind: "provision", requestedBy: "test" } });
+    const [again] = await waitForJobs(lab, [tenant.id]);
+    expect([again!.jobs[0]!.status, again!.actualState]).toEqual(["succeeded", "active"]);
+    const mails = await waitForMessage(peer, customer.email, 2);
+    const second = mails[1]!;
+    expect(second.subject).toMatch(/^Nouveaux identifiants/);
+    expect(second.text).toMatch(/L’ancien mot de passe ne fonctionne plus/);
+    const secondPassword = field(second, /^Mot de passe temporaire/);
+    expect(secondPassword).not.toBe(firstPassword);
+    expect((await logIn(port, tenant.slug, secondPassword)).status).toBe(200);
+    expect((await logIn(port, tenant.slug, firstPassword)).status).toBe(401);
+    // What Tenantry keeps is what was mailed; the job's own secret is gone.
+    expect(await tenantSecrets(lab, tenant.id)).toMatchObject({ initial_password: secondPassword });
+    expect(await lab.db.prisma.tenantSecret.count({ where: { tenantId: tenant.id, name: { contains: ":" } } })).toBe(0);
+    expect(await lab.db.prisma.emailOutbox.count({ where: { tenantId: tenant.id } })).toBe(2);
+  });
 });
 
 describe("development mailbox (no SMTP configured)", () => {
