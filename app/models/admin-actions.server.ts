@@ -33,9 +33,9 @@ export async function performAdminAction(
   const { prisma, orchestrator } = services;
   const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
   if (!tenant) throw new ActionRefused({ key: "refused.missing" });
-  if (tenant.actualState === "destroyed" || tenant.desiredState === "destroyed") {
-    throw new ActionRefused({ key: "refused.destroyed" });
-  }
+  if (tenant.actualState === "destroyed") throw new ActionRefused({ key: "refused.destroyed" });
+  // A tenant on its way out (or whose destruction failed) can only be destroyed again.
+  if (tenant.desiredState === "destroyed" && action !== "retry_destroy") throw new ActionRefused({ key: "refused.destroying" });
   const who = session.admin.email;
   const record = (details: Record<string, string | number>) =>
     prisma.auditLog.create({
@@ -67,6 +67,10 @@ export async function performAdminAction(
       if (String(form.get("confirmSlug") ?? "").trim() !== tenant.slug) {
         throw new ActionRefused({ key: "refused.slug", values: { slug: tenant.slug } });
       }
+      return queue("destroy", "destroyed");
+    case "retry_destroy":
+      // The destroy job is idempotent: what the failed run removed stays removed.
+      if (tenant.desiredState !== "destroyed" || tenant.actualState !== "failed") throw new ActionRefused({ key: "refused.retryDestroy" });
       return queue("destroy", "destroyed");
     case "extend": {
       const days = Number(form.get("days"));

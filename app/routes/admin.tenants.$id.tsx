@@ -87,7 +87,10 @@ export default function TenantPage() {
       {result && "error" in result ? <div className="form-error" role="alert">{result.error}</div> : null}
       {tenant.progress ? <p className="muted">{tenant.progress}</p> : null}
 
-      {canAct && tenant.actualState !== "destroyed" ? <Actions slug={tenant.slug} failed={tenant.actualState === "failed"} t={t} /> : null}
+      {canAct && tenant.actualState !== "destroyed" && tenant.desiredState !== "destroyed" ? (
+        <Actions slug={tenant.slug} failed={tenant.actualState === "failed"} t={t} />
+      ) : null}
+      {canAct && tenant.desiredState === "destroyed" && tenant.actualState === "failed" ? <RetryDestroy slug={tenant.slug} t={t} /> : null}
 
       <div className="grid2">
         <div className="card">
@@ -226,6 +229,22 @@ function Actions({ slug, failed, t }: { slug: string; failed: boolean; t: AdminT
       <ActionForm intent="destroy">
         <input name="confirmSlug" placeholder={t("tenant.typeSlug", { slug })} aria-label={t("tenant.confirmSlug")} required />
         <button type="submit" className="danger" disabled={busy}>{t("action.destroy")}</button>
+      </ActionForm>
+    </div>
+  );
+}
+
+// A destruction that failed: the tenant is kept from every other action; this runs it again.
+function RetryDestroy({ slug, t }: { slug: string; t: AdminTranslate }) {
+  const navigation = useNavigation();
+  const confirmFirst = (event: FormEvent<HTMLFormElement>) => {
+    if (!window.confirm(t("tenant.confirm", { action: t("action.retry_destroy"), slug }))) event.preventDefault();
+  };
+  return (
+    <div className="actions card">
+      <p className="form-error">{t("tenant.destroyFailed")}</p>
+      <ActionForm intent="retry_destroy" onSubmit={confirmFirst}>
+        <button type="submit" className="danger" disabled={navigation.state !== "idle"}>{t("action.retry_destroy")}</button>
       </ActionForm>
     </div>
   );
