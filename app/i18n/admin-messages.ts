@@ -118,12 +118,12 @@ const en = {
   "mailbox.notFailed": "That message is not failed (any more).",
   "mailbox.smtp": "Email goes to the SMTP server (SMTP_URL); the development mailbox is not used.",
   "mailbox.dev": "Development mailbox ({count})",
+  "mailbox.bodiesHidden": "Messages carry customers' temporary passwords: their text is shown to operators and owners only.",
+  "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 } as const;
 
 export type AdminMessageKey = keyof typeof en;
 
-  "mailbox.bodiesHidden": "Messages carry customers' temporary passwords: their text is shown to operators and owners only.",
-  "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 const fr: Record<AdminMessageKey, string> = {
   "nav.dashboard": "Tableau de bord",
   "nav.tenants": "Clients",
@@ -146,13 +146,13 @@ const fr: Record<AdminMessageKey, string> = {
   "setup.password.long": "Le mot de passe est trop long (200 caractères au plus).",
   "setup.email": "Veuillez indiquer une adresse e-mail valide.",
   "setup.exists": "Cet administrateur existe déjà.",
+  "setup.token": "Jeton d'installation",
+  "setup.token.help": "Le jeton à usage unique que le portail a écrit dans son journal au démarrage (cherchez « setup token »).",
+  "setup.token.wrong": "Ce jeton d'installation n'est pas valable. Copiez-le depuis le journal du portail (la ligne « setup token »), ou redémarrez le portail pour en obtenir un nouveau.",
   "dashboard.activeTrials": "Essais en cours",
   "dashboard.endingSoon": "Essais se terminant sous 7 jours",
   "dashboard.paying": "Clients payants",
   "dashboard.failed": "Installations échouées",
-  "setup.token": "Jeton d'installation",
-  "setup.token.help": "Le jeton à usage unique que le portail a écrit dans son journal au démarrage (cherchez « setup token »).",
-  "setup.token.wrong": "Ce jeton d'installation n'est pas valable. Copiez-le depuis le journal du portail (la ligne « setup token »), ou redémarrez le portail pour en obtenir un nouveau.",
   "dashboard.chart": "Inscriptions et conversions, 30 derniers jours",
   "dashboard.signups": "inscriptions",
   "dashboard.conversions": "conversions",
@@ -239,6 +239,8 @@ const fr: Record<AdminMessageKey, string> = {
   "mailbox.notFailed": "Ce message n'est pas (ou plus) en échec.",
   "mailbox.smtp": "Les e-mails partent vers le serveur SMTP (SMTP_URL) ; la messagerie de développement n'est pas utilisée.",
   "mailbox.dev": "Messagerie de développement ({count})",
+  "mailbox.bodiesHidden": "Les messages contiennent les mots de passe temporaires des clients : leur texte n'est montré qu'aux opérateurs et aux propriétaires.",
+  "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",
 };
 
 export type AdminTranslate = Translator<AdminMessageKey>;
@@ -246,5 +248,3 @@ export type AdminTranslate = Translator<AdminMessageKey>;
 export function adminTranslator(locale: Locale): AdminTranslate {
   return catalogTranslator(locale === "fr" ? fr : en);
 }
-  "mailbox.bodiesHidden": "Les messages contiennent les mots de passe temporaires des clients : leur texte n'est montré qu'aux opérateurs et aux propriétaires.",
-  "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",
