@@ -9,10 +9,10 @@ import {
   ScrollRestoration,
   useLocation,
   useRouteError,
-  useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { defaultLocale, resolveLocale, type Locale } from "~/i18n/locale";
+import { resolveLocale, type Locale } from "~/i18n/locale";
+import { useLocale } from "~/i18n/use-locale";
 import { translator } from "~/i18n/messages";
 import styles from "~/styles/app.css";
 
@@ -20,10 +20,6 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   return { locale: resolveLocale(request) };
-}
-
-export function useLocale(): Locale {
-  return useRouteLoaderData<typeof loader>("root")?.locale ?? defaultLocale;
 }
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -14,7 +14,7 @@ import { signupFields, validateSignup } from "~/forms/signup-schema";
 import { resolveLocale } from "~/i18n/locale";
 import { translator } from "~/i18n/messages";
 import { registerTrialSignup } from "~/models/signup.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 
 // Remix takes a document's headers from this function only: pass the action's on (Retry-After).
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;

@@ -4,7 +4,7 @@ import { useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { dashboardFigures } from "~/models/dashboard.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.dashboard") }];

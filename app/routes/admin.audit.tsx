@@ -5,7 +5,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.audit") }];

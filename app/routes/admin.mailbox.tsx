@@ -9,8 +9,8 @@ import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.
 import { CsrfInput } from "~/components/csrf";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
-import { useLocale } from "~/root";
-import { useAdmin } from "~/routes/admin";
+import { useLocale } from "~/i18n/use-locale";
+import { useAdmin } from "~/admin/use-admin";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.mailbox") }];
 

@@ -10,9 +10,9 @@ import { adminTranslator, type AdminMessageKey, type AdminTranslate } from "~/i1
 import { resolveLocale } from "~/i18n/locale";
 import { actionLabelKey, ADMIN_ACTIONS, type AdminAction } from "~/models/admin-action-names";
 import { ActionRefused, performAdminAction, recordRefusal, type AdminMessage } from "~/models/admin-actions.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { tenantAudit, tenantDetail } from "~/models/admin-tenants.server";
-import { useAdmin } from "~/routes/admin";
+import { useAdmin } from "~/admin/use-admin";
 import { adminTitle } from "~/admin/meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: adminTitle(matches, "nav.tenants", data?.tenant.slug) }];

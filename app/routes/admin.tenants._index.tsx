@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { listTenants } from "~/models/admin-tenants.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { parseTenantListQuery, SORTS, TENANT_STATES } from "~/models/tenant-list-query";
 import { adminTitle } from "~/admin/meta";
 

@@ -1,19 +1,17 @@
-// The admin console's frame: every page under /admin (but login and setup) needs a session.
+// The admin console's frame: every page under /admin (but login and setup) needs a session. Its
+// data (the admin and the CSRF token) reaches the pages through useAdmin (app/admin/use-admin.ts).
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, NavLink, Outlet, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
+import type { ConsoleSession } from "~/admin/use-admin";
 import { CsrfInput } from "~/components/csrf";
 import { adminTranslator } from "~/i18n/admin-messages";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);
-  return json({ admin: session.admin, csrf: session.csrfToken }, { headers: { "Cache-Control": "no-store" } });
-}
-
-/** The signed-in admin and the CSRF token, for any page inside the console. */
-export function useAdmin() {
-  return useRouteLoaderData<typeof loader>("routes/admin")!;
+  const data: ConsoleSession = { admin: { email: session.admin.email, role: session.admin.role }, csrf: session.csrfToken };
+  return json(data, { headers: { "Cache-Control": "no-store" } });
 }
 
 export default function AdminLayout() {

@@ -6,7 +6,7 @@ import { sessionCookie, sessionToken } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
 import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, MAX_FAILED_LOGINS, SESSION_DAYS } from "~/models/admin-auth.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { safeRedirectPath } from "~/http/safe-redirect";
 import { adminTitle } from "~/admin/meta";
 

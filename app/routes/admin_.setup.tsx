@@ -9,7 +9,7 @@ import { sessionCookie } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
 import { AdminInputError, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "setup.title") }, { name: "robots", content: "noindex" }];
 

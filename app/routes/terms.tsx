@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 import { translator } from "~/i18n/messages";
 
 export async function loader({ context }: LoaderFunctionArgs) {

@@ -7,7 +7,7 @@ import { useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { translator, type MessageKey } from "~/i18n/messages";
 import { findTrialStatus } from "~/models/trial-status.server";
-import { useLocale } from "~/root";
+import { useLocale } from "~/i18n/use-locale";
 
 export const meta: MetaFunction = () => [
   { title: "Tenantry — Trial / Essai" },
