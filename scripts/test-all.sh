@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything a fresh machine needs for the tests, then every test.
 # Installs what is missing (node modules; Debian's postgresql, chromium and docker.io), starts
-# PostgreSQL and the Docker engine, builds the local tenant images, type-checks, builds the portal,
+# PostgreSQL and the Docker engine, builds the local tenant images, type-checks, lints, builds the portal,
 # runs the vitest projects (unit, db-postgres, db-embedded, docker, e2e),
 # and ends with one summary line. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
@@ -36,6 +36,9 @@ bash scripts/docker/build-images.sh
 
 echo "== type check"
 npx tsc --noEmit
+
+echo "== lint (the walls of docs/architecture.md and a few bug rules; eslint.config.js)"
+npm run --silent lint
 
 echo "== build"
 npx remix build
