@@ -1,7 +1,7 @@
 // Tenant secrets (database password, application key, initial password): generated once per
-// tenant from the system's cryptographic generator, stored encrypted with AES-256-GCM, decrypted
-// only where they are used. The key comes from configuration, or from a key file that is created
-// with mode 0600 on first use.
+// tenant (templates/generate-secret.ts, as the manifest asks), stored encrypted with AES-256-GCM,
+// decrypted only where they are used. The key comes from configuration, or from a key file that
+// is created with mode 0600 on first use.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -9,17 +9,6 @@ import type { PrismaClient } from "../prisma/generated/client.ts";
 
 const FORMAT = "v1";
 const KEY_BYTES = 32;
-
-export type SecretEncoding = "hex" | "base64url";
-
-/**
- * A new random secret: `bytes` bytes (at least 16, i.e. 128 bits) in an alphabet that is safe in
- * URLs, YAML and shells (hex, or base64url without padding).
- */
-export function generateSecret(bytes: number, encoding: SecretEncoding = "hex"): string {
-  if (!Number.isInteger(bytes) || bytes < 16) throw new RangeError("a secret needs at least 16 random bytes (128 bits)");
-  return randomBytes(bytes).toString(encoding);
-}
 
 export class SecretKeyError extends Error {
   override name = "SecretKeyError";
