@@ -4,8 +4,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdmin } from "../../app/models/admin-auth.server.ts";
 import { launchChromium } from "../support/browser.ts";
+import { addAdmins, signInInBrowser, type AdminAccount } from "../support/console-fixtures.ts";
 import { repoRoot } from "../support/portal.ts";
 import { docker, engineResourcesOf, logIn, signUp, startTenantLab, tenantSecrets, waitForJobs, type TenantLab } from "../support/tenant-engine.ts";
 
@@ -19,24 +19,17 @@ let browser: Browser;
 beforeAll(async () => {
   await mkdir(screenshots, { recursive: true });
   [lab, browser] = await Promise.all([startTenantLab(), launchChromium()]);
-  await createAdmin(lab.db.prisma, OWNER.email, OWNER.password, "owner");
-  await createAdmin(lab.db.prisma, VIEWER.email, VIEWER.password, "viewer");
+  await addAdmins(lab.db, [
+    { ...OWNER, role: "owner" },
+    { ...VIEWER, role: "viewer" },
+  ]);
 });
 afterAll(async () => {
   await browser?.close();
   await lab?.stop();
 });
 
-async function signIn(who: { email: string; password: string }): Promise<Page> {
-  const page = await (await browser.newContext({ locale: "en-US" })).newPage();
-  await page.goto(`${lab.portal.url}/admin`);
-  await page.waitForURL(/\/admin\/login/);
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  return page;
-}
+const signIn = (who: AdminAccount): Promise<Page> => signInInBrowser(browser, lab.portal.url, who);
 
 async function waitForState(page: Page, state: string) {
   await page.getByTestId("tenant-state").filter({ hasText: new RegExp(`^${state}$`) }).waitFor({ timeout: 120_000 });

@@ -7,8 +7,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdmin } from "../../app/models/admin-auth.server.ts";
 import { launchChromium } from "../support/browser.ts";
+import { addAdmins, signInInBrowser } from "../support/console-fixtures.ts";
 import { docker, engineResourcesOf, signUp, startTenantLab, waitForJobs, type TenantLab } from "../support/tenant-engine.ts";
 
 const run = promisify(execFile);
@@ -20,7 +20,7 @@ const blockers: string[] = [];
 
 beforeAll(async () => {
   [lab, browser] = await Promise.all([startTenantLab(), launchChromium()]);
-  await createAdmin(lab.db.prisma, OWNER.email, OWNER.password, "owner");
+  await addAdmins(lab.db, [{ ...OWNER, role: "owner" }]);
 });
 afterAll(async () => {
   for (const name of blockers) await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
@@ -28,15 +28,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-async function signIn(): Promise<Page> {
-  const page = await (await browser.newContext({ locale: "en-US" })).newPage();
-  await page.goto(`${lab.portal.url}/admin/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
-  return page;
-}
+const signIn = (): Promise<Page> => signInInBrowser(browser, lab.portal.url, OWNER);
 
 /** Posts a console action as the page's own form would (same session, same CSRF token); returns the status. */
 function postAction(page: Page, tenantId: string, intent: string): Promise<number> {

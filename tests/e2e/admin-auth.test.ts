@@ -3,6 +3,7 @@
 // (Secure behind TLS), sign-out, one answer for every refused sign-in, and a console closed to
 // strangers, in English and French.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signIn } from "../support/console-fixtures.ts";
 import { setupTokenOf, startPortal, type Portal } from "../support/portal.ts";
 
 let portal: Portal;
@@ -142,8 +143,7 @@ describe("admin accounts", () => {
   });
 
   it("refuses a sign-out without the CSRF token", async () => {
-    const signedIn = await fetch(`${portal.url}/admin/login`, form({ email: ownerEmail, password: PASSWORD }));
-    const session = signedIn.headers.get("set-cookie")!.split(";")[0]!;
+    const session = await signIn(portal.url, { email: ownerEmail, password: PASSWORD });
     const out = await fetch(`${portal.url}/admin/logout`, { ...form({}), headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: session } });
     expect(out.status).toBe(403);
   });

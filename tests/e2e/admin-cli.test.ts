@@ -7,27 +7,25 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attemptLogin, createAdmin } from "../../app/models/admin-auth.server.ts";
-import { openDatabase, type Database } from "../../prisma/database.ts";
+import { attemptLogin } from "../../app/models/admin-auth.server.ts";
+import type { Database } from "../../prisma/database.ts";
+import { addAdmins, createSharedDatabase, type SharedDatabase } from "../support/console-fixtures.ts";
 import { repoRoot } from "../support/portal.ts";
-import { createPostgresDatabase } from "../support/test-database.ts";
 
 const run = promisify(execFile);
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+let database: SharedDatabase;
 let db: Database;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
-  db = await openDatabase({ databaseUrl: database.url, embeddedDir: "unused", poolSize: 2 });
-  await db.migrate();
+  database = await createSharedDatabase();
+  db = database.db;
   dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-cli-"));
   env = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATABASE_URL: database.url, DATA_DIR: dataDir };
 });
 afterAll(async () => {
-  await db?.close();
-  await database?.drop();
+  await database?.dispose();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -60,7 +58,7 @@ describe("npm run admin:create", () => {
 describe("npm run admin:unlock", () => {
   it("lifts the throttle on an email at every address, and audits it", async () => {
     const admin = { email: "locked@vendor.test", password: "the right long password" };
-    await createAdmin(db.prisma, admin.email, admin.password, "operator");
+    await addAdmins(db, [{ ...admin, role: "operator" }]);
     const now = new Date();
     for (let i = 0; i < 6; i++) await attemptLogin(db.prisma, admin.email, `typo ${i}`, "192.0.2.7", now);
     expect((await attemptLogin(db.prisma, admin.email, admin.password, "192.0.2.7", now)).kind).toBe("refused");

@@ -10,12 +10,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdmin } from "../../app/models/admin-auth.server.ts";
 import { devMailboxTransport } from "../../orchestrator/mail/dev-mailbox.ts";
 import { SecretBox } from "../../orchestrator/secrets.ts";
-import { openDatabase, type Database } from "../../prisma/database.ts";
+import { addAdmins, createSharedDatabase, signIn as signInAt, type AdminAccount, type SharedDatabase } from "../support/console-fixtures.ts";
 import { repoRoot, startPortal, type Portal } from "../support/portal.ts";
-import { createPostgresDatabase } from "../support/test-database.ts";
 
 const run = promisify(execFile);
 const TEMPORARY_PASSWORD = "Tmp-4f9c2a7e1b";
@@ -23,20 +21,20 @@ const OWNER = { email: "owner@vendor.test", password: "the owner's long password
 const VIEWER = { email: "viewer@vendor.test", password: "the viewer's long password" };
 const key = randomBytes(32);
 
-let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-let db: Database;
+let database: SharedDatabase;
 let dataDir: string;
 let portal: Portal;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  database = await createPostgresDatabase();
+  database = await createSharedDatabase();
   dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-mailbox-"));
   env = { DATABASE_URL: database.url, DATA_DIR: dataDir, SECRETS_KEY: key.toString("hex") };
   portal = await startPortal(env);
-  db = await openDatabase({ databaseUrl: database.url, embeddedDir: "unused", poolSize: 2 });
-  await createAdmin(db.prisma, OWNER.email, OWNER.password, "owner");
-  await createAdmin(db.prisma, VIEWER.email, VIEWER.password, "viewer");
+  await addAdmins(database.db, [
+    { ...OWNER, role: "owner" },
+    { ...VIEWER, role: "viewer" },
+  ]);
   // What the mail sender does with a credentials email when SMTP_URL is not set.
   await devMailboxTransport(path.join(dataDir, "mailbox"), new SecretBox(key)).send({
     from: "Tenantry <noreply@vendor.test>",
@@ -49,21 +47,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await portal?.stop();
-  await db?.close();
-  await database?.drop();
+  await database?.dispose();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(who: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${portal.url}/admin/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(who).toString(),
-  });
-  expect(response.status).toBe(302);
-  return response.headers.get("set-cookie")!.split(";")[0]!;
-}
+const signIn = (who: AdminAccount) => signInAt(portal.url, who);
 
 describe("the development mailbox", () => {
   it("keeps messages encrypted on disk", async () => {
