@@ -73,13 +73,3 @@ export function canBind(port: number, address: string): Promise<boolean> {
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
-
-export function parsePortRange(text: string): PortRange {
-  const match = /^(\d+)-(\d+)$/.exec(text.trim());
-  const first = Number(match?.[1]);
-  const last = Number(match?.[2]);
-  if (!match || first < 1024 || last > 65535 || first > last) {
-    throw new RangeError(`"${text}" is not a port range such as 20000-20999 (ports 1024 to 65535, first ≤ last)`);
-  }
-  return { first, last };
-}
