@@ -1,7 +1,7 @@
 // The StackDriver over Portainer's HTTP API: each tenant is an ordinary Portainer compose stack
 // ("client-<slug>") on one Docker environment, created from the fully rendered compose text;
 // health, logs and exec go through Portainer's Docker proxy. See README.md in this folder for
-// why it is shaped this way, and ../../../shared/reference/portainer-api.md for the API itself.
+// why it is shaped this way, and ../../docs/portainer-api.md for the API itself.
 //
 // What callers can rely on (the same contract as the Docker driver, with Portainer's semantics):
 // - deploy is "look up, then create if missing": an existing stack made by Tenantry for the same

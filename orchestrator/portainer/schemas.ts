@@ -1,6 +1,6 @@
 // What we accept from Portainer and from the Docker engine behind its proxy: every answer is
 // checked against these before use, so a changed field (Portainer renames fields between
-// versions, ../../../shared/reference/portainer-api.md §11.6) fails loudly with its path instead
+// versions, ../../docs/portainer-api.md §11.6) fails loudly with its path instead
 // of turning into `undefined` somewhere later. Only the fields the driver reads are declared;
 // unknown fields are ignored, as Portainer itself ignores unknown request fields.
 import { z } from "zod";

@@ -1,4 +1,4 @@
-// How Tenantry proves who it is to Portainer on every call (../../../shared/reference/portainer-api.md §2):
+// How Tenantry proves who it is to Portainer on every call (../../docs/portainer-api.md §2):
 // an API key in X-API-Key (preferred: no login, survives restarts), or a JWT obtained from
 // username and password. The JWT is cached and renewed only when Portainer answers 401 with it,
 // once for every caller that used it: Portainer bans an address for an hour after more than 10
