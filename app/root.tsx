@@ -1,6 +1,7 @@
+// The document around every page: language (resolved once by the loader, read with useLocale),
+// the header with the language switch, styles and scripts; and the one error page.
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import {
-  isRouteErrorResponse,
   Link,
   Links,
   Meta,
@@ -13,6 +14,7 @@ import {
 import type { ReactNode } from "react";
 import { resolveLocale, type Locale } from "~/i18n/locale";
 import { useLocale } from "~/i18n/use-locale";
+import { ErrorPage } from "~/components/error-page";
 import { translator } from "~/i18n/messages";
 import styles from "~/styles/app.css";
 
@@ -55,22 +57,8 @@ export default function App() {
   return <Outlet />;
 }
 
-// One general error page; routes override only the statuses they know.
+// One error page for every route (403, 404 and 409 with their own words, FR/EN): see
+// app/components/error-page.tsx. Routes override only the statuses they know.
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const t = translator(useLocale());
-  if (isRouteErrorResponse(error) && error.status === 404) {
-    return (
-      <section className="card">
-        <h1>{t("notFound.title")}</h1>
-        <p>{t("notFound.body")}</p>
-      </section>
-    );
-  }
-  return (
-    <section className="card">
-      <h1>Error / Erreur</h1>
-      <p>{t("error.server")}</p>
-    </section>
-  );
+  return <ErrorPage error={useRouteError()} t={translator(useLocale())} />;
 }

@@ -1,5 +1,6 @@
-// The tenants list's query (search, filters, sort, page), read from the URL. Shared by the loader
-// and the page, so it lives outside the server-only model.
+// The tenants list's query (search, filters, sort, page) and its orderings. Shared by the loader,
+// the page and the form's schema (app/forms/admin/tenant-list-filters.ts, which reads it from the
+// URL), so it lives outside the server-only model.
 import type { Prisma, TenantActualState } from "../../prisma/generated/client.ts";
 
 export const PAGE_SIZE = 50;
@@ -19,16 +20,3 @@ export interface TenantListQuery {
   sort: TenantSort;
   page: number;
 }
-
-export function parseTenantListQuery(params: URLSearchParams): TenantListQuery {
-  const state = params.get("state") ?? "";
-  const sort = params.get("sort") ?? "newest";
-  return {
-    search: (params.get("q") ?? "").trim().slice(0, 200),
-    state: (TENANT_STATES as string[]).includes(state) ? (state as TenantActualState) : "",
-    plan: (params.get("plan") ?? "").trim().slice(0, 50),
-    sort: sort in SORTS ? (sort as TenantSort) : "newest",
-    page: Math.max(1, Math.min(100_000, Number.parseInt(params.get("page") ?? "1", 10) || 1)),
-  };
-}
-

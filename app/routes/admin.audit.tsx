@@ -7,23 +7,15 @@ import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
+import { auditDayRange, parseAuditFilters } from "~/forms/admin/audit-filters";
+import { formValues } from "~/forms/admin/form-values";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.audit") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);
-  const params = new URL(request.url).searchParams;
-  const filters = {
-    actor: (params.get("actor") ?? "").trim().slice(0, 254),
-    tenant: (params.get("tenant") ?? "").trim().slice(0, 100),
-    action: (params.get("action") ?? "").trim().slice(0, 100),
-    from: params.get("from") ?? "",
-    to: params.get("to") ?? "",
-  };
-  const date = (value: string, endOfDay = false) => {
-    const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T${endOfDay ? "23:59:59.999" : "00:00:00"}Z`) : null;
-    return parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
-  };
+  const filters = parseAuditFilters(formValues(new URL(request.url).searchParams));
+  const days = auditDayRange(filters);
   const tenant = filters.tenant
     ? await context.services.prisma.tenant.findFirst({ where: { OR: [{ slug: filters.tenant }, { id: filters.tenant }] }, select: { id: true } })
     : null;
@@ -31,7 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     ...(filters.actor ? { actorId: { contains: filters.actor } } : {}),
     ...(filters.tenant ? { tenantId: tenant?.id ?? "none" } : {}),
     ...(filters.action ? { action: { contains: filters.action } } : {}),
-    ...(date(filters.from) || date(filters.to, true) ? { at: { gte: date(filters.from), lte: date(filters.to, true) } } : {}),
+    ...(days ? { at: days } : {}),
   };
   const entries = await context.services.prisma.auditLog.findMany({ where, orderBy: { id: "desc" }, take: 200 });
   const slugs = new Map(

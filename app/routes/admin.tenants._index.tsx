@@ -5,14 +5,16 @@ import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { listTenants } from "~/models/admin-tenants.server";
 import { useLocale } from "~/i18n/use-locale";
-import { parseTenantListQuery, SORTS, TENANT_STATES } from "~/models/tenant-list-query";
+import { SORTS, TENANT_STATES } from "~/models/tenant-list-query";
+import { formValues } from "~/forms/admin/form-values";
+import { parseTenantListFilters } from "~/forms/admin/tenant-list-filters";
 import { adminTitle } from "~/admin/meta";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.tenants") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);
-  const query = parseTenantListQuery(new URL(request.url).searchParams);
+  const query = parseTenantListFilters(formValues(new URL(request.url).searchParams));
   return { query, ...(await listTenants(context.services.prisma, query)) };
 }
 

@@ -1,11 +1,13 @@
 // The admin console's frame: every page under /admin (but login and setup) needs a session. Its
 // data (the admin and the CSRF token) reaches the pages through useAdmin (app/admin/use-admin.ts).
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { Form, NavLink, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
 import type { ConsoleSession } from "~/admin/use-admin";
 import { CsrfInput } from "~/components/csrf";
+import { ErrorPage } from "~/components/error-page";
 import { adminTranslator } from "~/i18n/admin-messages";
+import { translator } from "~/i18n/messages";
 import { useLocale } from "~/i18n/use-locale";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -35,4 +37,11 @@ export default function AdminLayout() {
       <Outlet />
     </div>
   );
+}
+
+// The console's pages' errors (403, 404, 409…) are shown here rather than by the root: when an
+// action throws, Remix reloads only the routes above the boundary that shows the error, so the
+// root's loader (the reader's language) runs, and the page speaks French to a French reader.
+export function ErrorBoundary() {
+  return <ErrorPage error={useRouteError()} t={translator(useLocale())} />;
 }

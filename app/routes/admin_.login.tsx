@@ -9,6 +9,8 @@ import { attemptLogin, createSession, findSession, hasAnyAdmin, LOCK_MINUTES, MA
 import { useLocale } from "~/i18n/use-locale";
 import { safeRedirectPath } from "~/http/safe-redirect";
 import { adminTitle } from "~/admin/meta";
+import { formValues } from "~/forms/admin/form-values";
+import { parseLogin } from "~/forms/admin/login";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "login.title") }, { name: "robots", content: "noindex" }];
 
@@ -28,9 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { services } = context;
-  const form = await request.formData();
-  const email = String(form.get("email") ?? "");
-  const password = String(form.get("password") ?? "");
+  const { email, password, redirectTo } = parseLogin(formValues(await request.formData()));
   const t = adminTranslator(resolveLocale(request));
   const outcome = await attemptLogin(services.prisma, email, password, context.clientIp, services.now());
   // One answer for a wrong password, an unknown email and a throttled attempt: the page must not
@@ -42,7 +42,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return json({ error: t("login.busy"), email }, { status: 503, headers: { "Retry-After": "5" } });
   }
   const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
-  return redirect(safeRedirect(String(form.get("redirectTo") ?? "")), {
+  return redirect(safeRedirect(redirectTo), {
     headers: { "Set-Cookie": sessionCookie(request, token, SESSION_DAYS * 86_400) },
   });
 }

@@ -10,6 +10,8 @@ import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
 import { AdminInputError, createSession, hasAnyAdmin, SESSION_DAYS } from "~/models/admin-auth.server";
 import { useLocale } from "~/i18n/use-locale";
+import { formValues } from "~/forms/admin/form-values";
+import { parseSetup, PASSWORD_MIN } from "~/forms/admin/setup";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "setup.title") }, { name: "robots", content: "noindex" }];
 
@@ -21,13 +23,12 @@ export async function loader({ context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { services } = context;
   if (await hasAnyAdmin(services.prisma)) throw new Response("Not found", { status: 404 });
-  const form = await request.formData();
-  const email = String(form.get("email") ?? "");
-  const password = String(form.get("password") ?? "");
   const t = adminTranslator(resolveLocale(request));
-  if (password !== String(form.get("confirm") ?? "")) return json({ error: t("setup.differ"), email }, { status: 400 });
+  const parsed = parseSetup(formValues(await request.formData()));
+  if (!parsed.ok) return json({ error: t(parsed.error), email: parsed.email }, { status: 400 });
+  const { email, password, setupToken } = parsed.form;
   try {
-    const outcome = await createFirstOwner(services.prisma, { email, password, token: String(form.get("setupToken") ?? "") }, context.clientIp);
+    const outcome = await createFirstOwner(services.prisma, { email, password, token: setupToken }, context.clientIp);
     if (outcome.kind === "closed") throw new Response("Not found", { status: 404 });
     if (outcome.kind === "token") return json({ error: t("setup.token.wrong"), email }, { status: 403 });
     const token = await createSession(services.prisma, outcome.admin.id, context.clientIp, request.headers.get("User-Agent") ?? "", services.now());
@@ -58,11 +59,11 @@ export default function AdminSetup() {
         </div>
         <div className="field">
           <label htmlFor="password">{t("setup.password")}</label>
-          <input id="password" name="password" type="password" minLength={12} required autoComplete="new-password" />
+          <input id="password" name="password" type="password" minLength={PASSWORD_MIN} required autoComplete="new-password" />
         </div>
         <div className="field">
           <label htmlFor="confirm">{t("setup.confirm")}</label>
-          <input id="confirm" name="confirm" type="password" minLength={12} required autoComplete="new-password" />
+          <input id="confirm" name="confirm" type="password" minLength={PASSWORD_MIN} required autoComplete="new-password" />
         </div>
         <button type="submit">{t("setup.submit")}</button>
       </Form>

@@ -3,8 +3,8 @@
 // It says what happens in public words (app/models/trial-status.server.ts); the internals of a
 // failure are in the console only.
 import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { useLoaderData } from "@remix-run/react";
+import { usePolling } from "~/hooks/use-polling";
 import { translator, type MessageKey } from "~/i18n/messages";
 import { findTrialStatus } from "~/models/trial-status.server";
 import { useLocale } from "~/i18n/use-locale";
@@ -30,14 +30,7 @@ export default function TrialStatusPage() {
   const locale = useLocale();
   const t = translator(locale);
   const settled = SETTLED.has(status.actualState);
-  const revalidator = useRevalidator();
-  useEffect(() => {
-    if (settled) return;
-    const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, 2000);
-    return () => clearInterval(timer);
-  }, [settled, revalidator]);
+  usePolling({ every: 2000, while: !settled });
 
   const running = status.steps.find((step) => step.status === "running");
   const dateFormat = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "long" });
