@@ -80,8 +80,9 @@ describe("destroying a tenant from the console", () => {
     await page.getByRole("button", { name: "Retry destruction" }).waitFor();
     expect(await page.getByRole("button", { name: "Suspend", exact: true }).count()).toBe(0);
     expect(await page.getByRole("button", { name: "Retry provisioning" }).count()).toBe(0);
-    expect(await postAction(page, tenant.id, "resume")).toBe(400);
-    expect(await postAction(page, tenant.id, "retry")).toBe(400);
+    // Refused because of the tenant's state: the console's 409 page (app/components/error-page.tsx).
+    expect(await postAction(page, tenant.id, "resume")).toBe(409);
+    expect(await postAction(page, tenant.id, "retry")).toBe(409);
 
     // The cause is fixed; the retry is offered in French too, and run from there.
     await docker.getContainer(blocker).remove({ force: true });
@@ -112,7 +113,7 @@ describe("destroying a tenant from the console", () => {
 
     // Destroyed for good: nothing more can be asked of it, not even another retry.
     const jobs = await lab.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id } });
-    expect(await postAction(page, tenant.id, "retry_destroy")).toBe(400);
+    expect(await postAction(page, tenant.id, "retry_destroy")).toBe(409);
     expect(await lab.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id } })).toBe(jobs);
     const refusals = await lab.db.prisma.auditLog.findMany({ where: { tenantId: tenant.id, outcome: "refused" }, orderBy: { id: "asc" } });
     expect(refusals.map((a) => [a.action, (a.details as { reason: string }).reason])).toEqual([
