@@ -7,6 +7,8 @@ import { DEV_MAILBOX_RETENTION_MS, retryFailedEmail } from "~/models/mailbox.ser
 import { adminTitle } from "~/admin/meta";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
+import { formValues } from "~/forms/admin/form-values";
+import { parseMailboxRetry } from "~/forms/admin/mailbox-retry";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { resolveLocale } from "~/i18n/locale";
 import { useLocale } from "~/i18n/use-locale";
@@ -43,8 +45,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   assertCsrf(form, session);
   requireRole(session, "operator");
-  const id = String(form.get("emailId") ?? "");
-  const retried = await retryFailedEmail(context.services.prisma, id, context.services.now());
+  const retry = parseMailboxRetry(formValues(form));
+  const id = retry?.emailId ?? "";
+  const retried = retry !== null && (await retryFailedEmail(context.services.prisma, retry.emailId, context.services.now()));
   await context.services.prisma.auditLog.create({
     data: { actorType: "admin", actorId: session.admin.email, action: "admin.email_retry", outcome: retried ? "queued" : "refused", details: { emailId: id } },
   });
