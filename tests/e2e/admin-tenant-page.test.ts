@@ -1,8 +1,8 @@
 // The console's tenant page in Chromium against the real portal (no worker, no stack: the test
 // moves the tenant's rows itself): the page, put together from app/components/admin/tenant/,
-// refreshes itself while the tenant is busy and stops once it is settled (app/hooks/use-polling.ts),
-// its live logs keep being polled, and an action the tenant's state refuses shows the 409 page,
-// whose link leads back to the tenant as it now is.
+// refreshes itself while the tenant is busy and stops once it is settled (app/hooks/use-polling.ts);
+// its live logs keep being polled; neither asks anything while the tab is hidden; and an action
+// the tenant's state refuses shows the 409 page, whose link leads back to the tenant as it now is.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
@@ -77,6 +77,33 @@ describe("the tenant page", () => {
     const [pageLoads, logLoads] = [loads(TENANT_ROUTE), loads(LOGS_ROUTE)];
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     expect(loads(TENANT_ROUTE)).toBe(pageLoads);
+    expect(loads(LOGS_ROUTE)).toBeGreaterThan(logLoads);
+  });
+
+  it("asks nothing while its tab is hidden, and catches up as soon as it shows again", async () => {
+    const tenant = await newTenant();
+    const page = await signInInBrowser(browser, portal.url, OWNER);
+    const loads = countLoads(page);
+    await page.goto(`${portal.url}/admin/tenants/${tenant.id}`);
+    await page.getByTestId("tenant-state").filter({ hasText: /^pending$/ }).waitFor();
+
+    // Headless Chromium never hides a tab, so the test tells the page what the browser tells it
+    // when its tab goes to the background: visibilityState "hidden" and a visibilitychange event.
+    const setVisibility = (state: "hidden" | "visible") =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await setVisibility("hidden");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const [pageLoads, logLoads] = [loads(TENANT_ROUTE), loads(LOGS_ROUTE)];
+    await settle(tenant.id);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect([loads(TENANT_ROUTE), loads(LOGS_ROUTE)]).toEqual([pageLoads, logLoads]);
+    expect(await page.getByTestId("tenant-state").textContent()).toBe("pending");
+
+    await setVisibility("visible");
+    await page.getByTestId("tenant-state").filter({ hasText: /^active$/ }).waitFor({ timeout: 5_000 });
     expect(loads(LOGS_ROUTE)).toBeGreaterThan(logLoads);
   });
 
