@@ -5,7 +5,7 @@ import { readHiddenLine } from "./admin/read-hidden";
 import { openDatabaseFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
-import { AdminInputError, createAdmin } from "./models/admin-auth.server";
+import { AdminInputError, audit, createAdmin } from "./models/admin-auth.server";
 
 async function main() {
   const [email, role = "owner"] = process.argv.slice(2);
@@ -22,9 +22,7 @@ async function main() {
   const database = await openDatabaseFor(config, createLogger("warn"));
   try {
     const admin = await createAdmin(database.prisma, email, password, role as "owner" | "operator" | "viewer");
-    await database.prisma.auditLog.create({
-      data: { actorType: "admin", actorId: admin.email, action: "admin.created", outcome: "succeeded", details: { role, via: "command line" } },
-    });
+    await audit(database.prisma, admin.email, "admin.created", "succeeded", { role, via: "command line" });
     console.log(`Admin ${admin.email} (${admin.role}) created. Sign in at /admin/login.`);
   } catch (error) {
     if (!(error instanceof AdminInputError)) throw error;

@@ -1,22 +1,60 @@
 // The orchestrator's errors. Drivers translate Docker and HTTP errors into these once, at their
 // edge; the job engine only asks "transient or permanent?". Messages say what to do next and
-// never carry a secret.
+// never carry a secret; one about a setting names it by its OrchestratorSetting code, never by
+// the portal's environment variable (the portal adds that hint where it reports the error).
+
+/**
+ * A setting of the orchestrator's configuration (OrchestratorOptions) that an error or a log line
+ * points at, in the orchestrator's own terms: it does not know how the portal is configured. The
+ * portal names the setting in its terms (an environment variable) where it reports the error.
+ */
+export type OrchestratorSetting =
+  /** driver.socketPath: the Docker engine's socket. */
+  | "engine.socket"
+  /** driver.url: Portainer's address. */
+  | "portainer.url"
+  /** driver.credentials: Portainer's API key, or username and password. */
+  | "portainer.credentials"
+  /** driver.environment: the Portainer environment tenants run on. */
+  | "portainer.environment"
+  /** template: the compose template new tenants get. */
+  | "template"
+  /** portRange: the host ports tenants are published on. */
+  | "ports.range"
+  /** mail.smtpUrl: the SMTP server, its credentials and its certificate. */
+  | "mail.smtp"
+  /** secretKey: the key sealing tenant secrets and queued email. */
+  | "secrets.key";
 
 export class OrchestratorError extends Error {
   override name = "OrchestratorError";
   /** Transient errors (engine unreachable, 5xx, timeouts) are retried with growing delays. */
   readonly transient: boolean;
-  constructor(message: string, options: { transient: boolean; cause?: unknown }) {
+  /** The setting to check, when fixing one is the way out. */
+  readonly setting: OrchestratorSetting | undefined;
+  constructor(message: string, options: { transient: boolean; cause?: unknown; setting?: OrchestratorSetting }) {
     super(message, { cause: options.cause });
     this.transient = options.transient;
+    this.setting = options.setting;
   }
+}
+
+/** The setting an error, or one of its causes, points at (undefined when none does). */
+export function settingOf(error: unknown): OrchestratorSetting | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    const setting = (current as { setting?: unknown }).setting;
+    if (typeof setting === "string") return setting as OrchestratorSetting;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 /** The Docker engine (or Portainer) cannot be reached right now. */
 export class EngineUnavailableError extends OrchestratorError {
   override name = "EngineUnavailableError";
-  constructor(message: string, cause?: unknown) {
-    super(message, { transient: true, cause });
+  constructor(message: string, cause?: unknown, setting?: OrchestratorSetting) {
+    super(message, { transient: true, cause, ...(setting ? { setting } : {}) });
   }
 }
 

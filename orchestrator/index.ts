@@ -5,6 +5,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import type { PrismaClient } from "../prisma/generated/client.ts";
 import { systemClock, type Clock } from "./clock.ts";
+import { OrchestratorError } from "./errors.ts";
 import { createDockerDriver } from "./docker/driver.ts";
 import type { ContainerUsage, StackDriver, StackStatus } from "./driver.ts";
 import { createPortainerDriver, type PortainerCredentials } from "./portainer/driver.ts";
@@ -20,7 +21,7 @@ import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
 import { loadTemplates } from "./templates/load.ts";
 
-export { TemplateError, OrchestratorError } from "./errors.ts";
+export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
 export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
@@ -28,6 +29,9 @@ export { readDevMailbox, DEV_MAILBOX_RETENTION_MS, type StoredMail } from "./mai
 export { retryFailedEmail } from "./mail/outbox.ts";
 export type { MailSender } from "./mail/sender.ts";
 export type { PortainerCredentials } from "./portainer/driver.ts";
+// The one writer of each kind of row the portal also writes: audit entries and job requests.
+export { writeAudit, AUDIT_ACTIONS, type AuditAction, type AuditDetails, type AuditEntry, type AuditOutcome, type DatabaseWriter } from "./audit/audit-log.ts";
+export { requestJob, type JobRequest, type LifecycleAction } from "./jobs/job-requests.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =
@@ -76,8 +80,6 @@ export interface OrchestratorOptions {
   afterStepWork?: (step: string) => Promise<void>;
 }
 
-export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision" | "resend_credentials";
-
 export interface Orchestrator {
   /** Starts the worker that runs queued jobs; stop it before closing the database. */
   startWorker(): Worker;
@@ -87,8 +89,6 @@ export interface Orchestrator {
   readonly mailDescription: string;
   /** The development mailbox's messages, decrypted, oldest first ([] when SMTP is configured). */
   readDevMailbox(): Promise<StoredMail[]>;
-  /** Queues a lifecycle job for a tenant; the worker runs it. Returns the job's id. */
-  request(tenantId: string, action: LifecycleAction, requestedBy: string): Promise<string>;
   /** What the engine runs for the tenant now. */
   status(tenantId: string): Promise<StackStatus>;
   logs(tenantId: string, service: string, tail?: number): Promise<string>;
@@ -103,9 +103,10 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const templates = await loadTemplates(options.templatesDir);
   const template = templates.get(options.template);
   if (!template) {
-    throw new Error(
+    throw new OrchestratorError(
       `No compose template "${options.template}" in ${path.resolve(options.templatesDir)} ` +
-        `(found: ${[...templates.keys()].join(", ") || "none"}). Set TENANT_TEMPLATE to one of them.`,
+        `(found: ${[...templates.keys()].join(", ") || "none"}). Choose one of them as the tenants' template.`,
+      { transient: false, setting: "template" },
     );
   }
   const clock = options.clock ?? systemClock;
@@ -141,6 +142,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         definitions: lifecycleDefinitions(deps),
         pingEngine: () => driver.ping(),
         engineDescription,
+        engineSetting: options.driver.kind === "docker" ? "engine.socket" : "portainer.url",
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
       }),
     mailDescription: transport().description,
@@ -157,10 +159,6 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         backoff: options.mailBackoff ?? { baseMs: 30_000, maxMs: 30 * 60_000 },
         pollIntervalMs: options.pollIntervalMs ?? 1_000,
       }),
-    async request(tenantId, action, requestedBy) {
-      const job = await options.prisma.provisioningJob.create({ data: { tenantId, kind: action, requestedBy } });
-      return job.id;
-    },
     status: async (tenantId) => driver.status(projectName(await slugOf(tenantId))),
     logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
     usage: async (tenantId) => (driver.usage ? driver.usage(projectName(await slugOf(tenantId))) : []),

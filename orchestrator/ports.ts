@@ -2,7 +2,7 @@
 // what guarantees no two tenants get the same port; before leasing, ports already published on the
 // engine or bound on the host are skipped. Never "base + number of tenants".
 import { createServer } from "node:net";
-import type { PrismaClient } from "../prisma/generated/client.ts";
+import type { Prisma, PrismaClient } from "../prisma/generated/client.ts";
 import { OrchestratorError } from "./errors.ts";
 
 export interface PortRange {
@@ -25,8 +25,8 @@ export class NoFreePortError extends OrchestratorError {
   override name = "NoFreePortError";
   constructor(range: PortRange) {
     super(
-      `No free port left in ${range.first}-${range.last}. Widen TENANT_PORT_RANGE or destroy unused tenants.`,
-      { transient: false },
+      `No free port left in ${range.first}-${range.last}. Widen the tenants' port range or destroy unused tenants.`,
+      { transient: false, setting: "ports.range" },
     );
   }
 }
@@ -60,7 +60,7 @@ export async function leasePort(allocation: PortAllocation): Promise<number> {
   throw new NoFreePortError(range);
 }
 
-export async function releasePorts(prisma: PrismaClient, tenantId: string): Promise<void> {
+export async function releasePorts(prisma: PrismaClient | Prisma.TransactionClient, tenantId: string): Promise<void> {
   await prisma.portLease.deleteMany({ where: { tenantId } });
 }
 

@@ -50,9 +50,7 @@ export async function createFirstOwner(
     if (count === 0) return { kind: "token" } as const;
     await tx.adminSetupToken.deleteMany({});
     const admin = await tx.adminUser.create({ data: { ...data, role: "owner" } });
-    await tx.auditLog.create({
-      data: { actorType: "admin", actorId: admin.email, action: "admin.created", outcome: "succeeded", details: { role: "owner", via: "first-run page", ip } },
-    });
+    await audit(tx, admin.email, "admin.created", "succeeded", { role: "owner", via: "first-run page", ip });
     return { kind: "created", admin } as const;
   });
 }

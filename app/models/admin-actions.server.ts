@@ -1,12 +1,14 @@
 // What an admin can do to a tenant. Lifecycle actions become jobs in the orchestrator; billing
-// ones (extend a trial, change the plan) are database changes. Each is written to the audit log
-// with who asked; jobs add their outcome when they end.
-import type { PrismaClient } from "../../prisma/generated/client.ts";
+// ones (extend a trial, change the plan) are database changes. Each action is one transaction:
+// the tenant is read under a row lock (two admins acting at once take turns), then its desired
+// state, the job and the audit entries (who asked; jobs add their outcome when they end) are
+// written together or not at all. A refused action writes only its refusal entry.
+import type { Prisma } from "../../prisma/generated/client.ts";
+import { requestJob, writeAudit, type DatabaseWriter, type LifecycleAction } from "../../orchestrator/index.ts";
 import type { AdminSessionInfo } from "./admin-auth.server";
 import type { AppServices } from "~/services.server";
 import type { AdminMessageKey } from "~/i18n/admin-messages";
 import { actionLabelKey, type AdminAction } from "./admin-action-names";
-
 
 /** A message for the admin, as a key of the console's translations and its values. */
 export interface AdminMessage {
@@ -24,30 +26,41 @@ export class ActionRefused extends Error {
 const DAY = 86_400_000;
 
 export async function performAdminAction(
-  services: AppServices,
+  services: Pick<AppServices, "prisma" | "now">,
   session: AdminSessionInfo,
   tenantId: string,
   action: AdminAction,
   form: FormData,
 ): Promise<AdminMessage> {
-  const { prisma, orchestrator } = services;
-  const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
+  return services.prisma.$transaction((tx) => actOnTenant(tx, services.now(), session.admin.email, tenantId, action, form), {
+    maxWait: 10_000,
+    timeout: 30_000,
+  });
+}
+
+async function actOnTenant(
+  tx: Prisma.TransactionClient,
+  now: Date,
+  who: string,
+  tenantId: string,
+  action: AdminAction,
+  form: FormData,
+): Promise<AdminMessage> {
+  await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId} FOR UPDATE`;
+  const tenant = await tx.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
   if (!tenant) throw new ActionRefused({ key: "refused.missing" });
   if (tenant.actualState === "destroyed") throw new ActionRefused({ key: "refused.destroyed" });
   // A tenant on its way out (or whose destruction failed) can only be destroyed again.
   if (tenant.desiredState === "destroyed" && action !== "retry_destroy") throw new ActionRefused({ key: "refused.destroying" });
-  const who = session.admin.email;
-  const record = (details: Record<string, string | number>) =>
-    prisma.auditLog.create({
-      data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "queued", details },
+  const admin = { actorType: "admin", actorId: who } as const;
+  const queue = async (kind: LifecycleAction, desired?: "active" | "suspended" | "destroyed"): Promise<AdminMessage> => {
+    if (desired) await tx.tenant.update({ where: { id: tenantId }, data: { desiredState: desired } });
+    const jobId = await requestJob(tx, {
+      tenantId,
+      kind,
+      requestedBy: who,
+      audit: { ...admin, action: `admin.${action}`, outcome: "queued" },
     });
-  const queue = async (
-    kind: Parameters<typeof orchestrator.request>[1],
-    desired?: "active" | "suspended" | "destroyed",
-  ): Promise<AdminMessage> => {
-    if (desired) await prisma.tenant.update({ where: { id: tenantId }, data: { desiredState: desired } });
-    const jobId = await orchestrator.request(tenantId, kind, who);
-    await record({ jobId });
     return { key: "result.queued", values: { action: actionLabelKey(action), job: jobId.slice(0, 8) } };
   };
 
@@ -76,17 +89,13 @@ export async function performAdminAction(
       const days = Number(form.get("days"));
       if (!Number.isInteger(days) || days < 1 || days > 365) throw new ActionRefused({ key: "refused.days" });
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
-      const from = Math.max(services.now().getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
+      const from = Math.max(now.getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
       const trialEndsAt = new Date(from + days * DAY);
-      await prisma.$transaction([
-        prisma.subscription.update({
-          where: { id: tenant.subscription.id },
-          data: { trialEndsAt, ...(tenant.subscription.status === "expired" ? { status: "trialing" } : {}) },
-        }),
-        prisma.auditLog.create({
-          data: { actorType: "admin", actorId: who, action: "admin.extend", tenantId, outcome: "succeeded", details: { days, trialEndsAt: trialEndsAt.toISOString() } },
-        }),
-      ]);
+      await tx.subscription.update({
+        where: { id: tenant.subscription.id },
+        data: { trialEndsAt, ...(tenant.subscription.status === "expired" ? { status: "trialing" } : {}) },
+      });
+      await writeAudit(tx, { ...admin, action: "admin.extend", tenantId, outcome: "succeeded", details: { days, trialEndsAt: trialEndsAt.toISOString() } });
       return { key: "result.extended", values: { days, date: trialEndsAt.toISOString().slice(0, 10) } };
     }
     case "plan": {
@@ -94,25 +103,25 @@ export async function performAdminAction(
       if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(plan)) throw new ActionRefused({ key: "refused.planName" });
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const converting = plan !== "trial" && tenant.subscription.status === "trialing";
-      await prisma.$transaction([
-        prisma.subscription.update({
-          where: { id: tenant.subscription.id },
-          data: { plan, status: plan === "trial" ? "trialing" : "active" },
-        }),
-        prisma.auditLog.create({
-          data: { actorType: "admin", actorId: who, action: "admin.plan", tenantId, outcome: "succeeded", details: { from: tenant.subscription.plan, to: plan } },
-        }),
-        ...(converting
-          ? [prisma.auditLog.create({ data: { actorType: "admin", actorId: who, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan } } })]
-          : []),
-      ]);
+      await tx.subscription.update({
+        where: { id: tenant.subscription.id },
+        data: { plan, status: plan === "trial" ? "trialing" : "active" },
+      });
+      await writeAudit(tx, { ...admin, action: "admin.plan", tenantId, outcome: "succeeded", details: { from: tenant.subscription.plan, to: plan } });
+      if (converting) await writeAudit(tx, { ...admin, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan } });
       return { key: "result.plan", values: { plan } };
     }
   }
 }
 
-export async function recordRefusal(prisma: PrismaClient, who: string, tenantId: string, action: string, reason: AdminMessage) {
-  await prisma.auditLog.create({
-    data: { actorType: "admin", actorId: who, action: `admin.${action}`, tenantId, outcome: "refused", details: { reason: reason.key, ...reason.values } },
+/** The refusal of an action (nothing else was written: the action's transaction rolled back). */
+export async function recordRefusal(db: DatabaseWriter, who: string, tenantId: string, action: AdminAction, reason: AdminMessage) {
+  await writeAudit(db, {
+    actorType: "admin",
+    actorId: who,
+    action: `admin.${action}`,
+    tenantId,
+    outcome: "refused",
+    details: { reason: reason.key, ...reason.values },
   });
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { AdminRole, AdminUser, PrismaClient } from "../../prisma/generated/client.ts";
 import { clearLoginThrottle, forgiveLoginAttempt, recordLoginAttempt, THROTTLE_LIMIT, THROTTLE_WINDOW_MINUTES } from "../admin/login-throttle.server.ts";
 import { HasherBusyError, hashPassword, verifyPassword } from "../admin/password-hasher.server.ts";
+import { writeAudit, type AuditAction, type AuditDetails, type AuditOutcome, type DatabaseWriter } from "../../orchestrator/index.ts";
 
 export const MAX_FAILED_LOGINS = THROTTLE_LIMIT;
 export const LOCK_MINUTES = THROTTLE_WINDOW_MINUTES;
@@ -156,12 +157,12 @@ function hashToken(token: string): string {
 
 /** An audit entry in an admin's name (their email, which is what the audit page shows). */
 export async function audit(
-  prisma: PrismaClient,
+  db: DatabaseWriter,
   actorId: string | null,
-  action: string,
-  outcome: string,
-  details: Record<string, string | number | boolean | null>,
+  action: AuditAction,
+  outcome: AuditOutcome,
+  details: AuditDetails,
   tenantId?: string,
 ) {
-  await prisma.auditLog.create({ data: { actorType: "admin", actorId, action, outcome, details, tenantId: tenantId ?? null } });
+  await writeAudit(db, { actorType: "admin", actorId, action, outcome, details, tenantId: tenantId ?? null });
 }

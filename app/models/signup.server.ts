@@ -4,6 +4,7 @@
 // locks, so parallel signups cannot all pass the same count.
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
+import { requestJob, writeAudit, type AuditAction } from "../../orchestrator/index.ts";
 import type { SignupData } from "~/forms/signup-schema";
 import type { Locale } from "~/i18n/locale";
 import { FALLBACK_SLUG, firstFreeSlug, slugBase, SLUG_MAX_LENGTH } from "./slug";
@@ -46,7 +47,7 @@ export const BUSY_RETRY_AFTER_SECONDS = 300;
 const LOCK_CLASS = "tenantry.signup";
 const PENDING_CAP_LOCK = "pending-tenants";
 /** The audit action of a signup refused because its email already has a trial or subscription. */
-export const KNOWN_ADDRESS_ACTION = "trial.refused_known_address";
+export const KNOWN_ADDRESS_ACTION = "trial.refused_known_address" satisfies AuditAction;
 
 export async function registerTrialSignup(
   prisma: PrismaClient,
@@ -143,9 +144,7 @@ async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupCo
   if (existing?.subscriptions[0]) {
     // Recorded (and so counted by the limit above) without the customer's id: the entry says only
     // that this address typed a known email.
-    await tx.auditLog.create({
-      data: { actorType: "public", actorId: null, action: KNOWN_ADDRESS_ACTION, outcome: "refused", details: { ip: context.ip } },
-    });
+    await writeAudit(tx, { actorType: "public", actorId: null, action: KNOWN_ADDRESS_ACTION, outcome: "refused", details: { ip: context.ip } });
     return { kind: "already-signed-up" };
   }
 
@@ -202,15 +201,14 @@ async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupCo
         },
       });
 
-  await tx.provisioningJob.create({
-    data: { tenantId: tenant.id, kind: "provision", requestedBy: "signup" },
-  });
-  await tx.auditLog.create({
-    data: {
+  await requestJob(tx, {
+    tenantId: tenant.id,
+    kind: "provision",
+    requestedBy: "signup",
+    audit: {
       actorType: "customer",
       actorId: customer.id,
       action: previousTenant ? "trial.renewed" : "trial.created",
-      tenantId: tenant.id,
       outcome: "succeeded",
       details: { slug: tenant.slug, plan: subscription.plan, ip: context.ip },
     },

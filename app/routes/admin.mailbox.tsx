@@ -4,6 +4,7 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { DEV_MAILBOX_RETENTION_MS, retryFailedEmail } from "~/models/mailbox.server";
+import { audit } from "~/models/admin-auth.server";
 import { adminTitle } from "~/admin/meta";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { CsrfInput } from "~/components/csrf";
@@ -48,9 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const retry = parseMailboxRetry(formValues(form));
   const id = retry?.emailId ?? "";
   const retried = retry !== null && (await retryFailedEmail(context.services.prisma, retry.emailId, context.services.now()));
-  await context.services.prisma.auditLog.create({
-    data: { actorType: "admin", actorId: session.admin.email, action: "admin.email_retry", outcome: retried ? "queued" : "refused", details: { emailId: id } },
-  });
+  await audit(context.services.prisma, session.admin.email, "admin.email_retry", retried ? "queued" : "refused", { emailId: id });
   const t = adminTranslator(resolveLocale(request));
   return json({ message: t(retried ? "mailbox.retried" : "mailbox.notFailed") });
 }

@@ -184,7 +184,13 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
       logger.error("job compensation failed", { jobId: job.id, reason: finalReason });
     }
     if (!(await stillHolds())) return takenOver("before marking the tenant failed");
-    await definition?.markFailed?.(cleanup, finalReason);
+    try {
+      await definition?.markFailed?.(cleanup, finalReason);
+    } catch (markError) {
+      // markFailed writes through withLease: a takeover since the check above writes nothing.
+      if (markError instanceof LeaseLostError) return takenOver("while marking the tenant failed");
+      throw markError;
+    }
     if (!(await failJob(prisma, lease, clock.now(), finalReason))) takenOver("when recording the failure");
   }
 

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
+import type { OrchestratorSetting } from "../errors.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import { idleTimer } from "./idle-timer.ts";
 import { claimNextJob } from "./job-store.ts";
@@ -21,6 +22,8 @@ export interface WorkerOptions extends Omit<JobRunnerOptions, "workerId"> {
   /** Throws when the engine does not answer. */
   pingEngine(): Promise<void>;
   engineDescription: string;
+  /** The setting to check when no engine answers (the portal names it in its own terms). */
+  engineSetting: OrchestratorSetting;
 }
 
 export interface Worker {
@@ -74,8 +77,8 @@ export function startWorker(options: WorkerOptions): Worker {
       if (!engineDown) {
         options.logger.warn(
           "no container engine answers; provisioning jobs wait in the queue until it does. " +
-            "Start Docker (or fix DOCKER_SOCKET / the Portainer settings).",
-          { engine: options.engineDescription, error },
+            "Start the engine (Docker or Portainer), or fix the address Tenantry reaches it at.",
+          { engine: options.engineDescription, error, setting: options.engineSetting },
         );
       }
       engineDown = true;

@@ -1,6 +1,9 @@
 // The steps of each lifecycle job. Each step asks the engine or the database what is already
-// there before acting, so a job resumed after a crash, or retried, does no harm.
+// there before acting, so a job resumed after a crash, or retried, does no harm. The tenant's
+// state, its audit entries and what is handed over (password, credentials email) are written
+// through the job's lease (context.withLease): a runner whose job was taken over writes none.
 import type { Prisma, TenantActualState } from "../../prisma/generated/client.ts";
+import { writeAudit, type AuditAction } from "../audit/audit-log.ts";
 import { OrchestratorError } from "../errors.ts";
 import type { JobContext, JobDefinition, StepDefinition } from "../jobs/run-job.ts";
 import { releasePorts } from "../ports.ts";
@@ -43,7 +46,7 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "reserve",
         async run(context) {
-          await setState(deps, context, "provisioning", "Reserving ports and secrets");
+          await setState(context, "provisioning", "Reserving ports and secrets");
           await tenantStack(deps, context);
           await jobPassword(deps, context);
         },
@@ -73,14 +76,12 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
           // queued: all or none. A tenant provisioned before (a returning customer, a retry after
           // an active phase) is told its login changed: its former password no longer works.
           const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
-          await deps.prisma.$transaction(async (tx) => {
+          await context.withLease(async (tx) => {
             const password = await storedJobPassword(deps, tx, context);
             if (password === null) return assertHandedOver(tx, idempotencyKey);
             const provisionedBefore = await tx.auditLog.count({ where: { tenantId: context.tenant.id, action: "tenant.provisioned" } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } });
-            await tx.auditLog.create({
-              data: { ...auditActor(context), action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" },
-            });
+            await writeAudit(tx, { ...auditActor(context), action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" });
             await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
             await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
             await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: provisionedBefore > 0 });
@@ -94,11 +95,13 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
         where: { tenantId: context.tenant.id, action: "tenant.provisioned" },
       });
       await deps.driver.remove(projectName(context.tenant.slug), { removeVolumes: wasActive === 0 });
-      await releasePorts(deps.prisma, context.tenant.id);
-      // The job's password was never mailed; the next job draws its own.
-      await deps.prisma.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
+      await context.withLease(async (tx) => {
+        await releasePorts(tx, context.tenant.id);
+        // The job's password was never mailed; the next job draws its own.
+        await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
+      });
     },
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.provisioning_failed", reason),
+    markFailed: (context, reason) => markFailed(context, "tenant.provisioning_failed", reason),
   };
 }
 
@@ -110,11 +113,11 @@ function suspendJob(deps: LifecycleDeps): JobDefinition {
         async run(context) {
           await context.progress("Stopping the containers");
           await deps.driver.stop(projectName(context.tenant.slug));
-          await setState(deps, context, "suspended", null, "tenant.suspended");
+          await setState(context, "suspended", null, "tenant.suspended");
         },
       },
     ],
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.suspend_failed", reason, "keep"),
+    markFailed: (context, reason) => markFailed(context, "tenant.suspend_failed", reason, "keep"),
   };
 }
 
@@ -123,8 +126,8 @@ function resumeJob(deps: LifecycleDeps): JobDefinition {
     step: "start",
     progress: "Starting the containers",
     stopFirst: false,
-    action: "resumed",
-    failure: "resume_failed",
+    action: "tenant.resumed",
+    failure: "tenant.resume_failed",
   });
 }
 
@@ -133,8 +136,8 @@ function restartJob(deps: LifecycleDeps): JobDefinition {
     step: "restart",
     progress: "Restarting the containers",
     stopFirst: true,
-    action: "restarted",
-    failure: "restart_failed",
+    action: "tenant.restarted",
+    failure: "tenant.restart_failed",
   });
 }
 
@@ -142,7 +145,7 @@ function restartJob(deps: LifecycleDeps): JobDefinition {
 // that went missing meanwhile; then the health checks, then active again.
 function bringUpJob(
   deps: LifecycleDeps,
-  how: { step: string; progress: string; stopFirst: boolean; action: string; failure: string },
+  how: { step: string; progress: string; stopFirst: boolean; action: AuditAction; failure: AuditAction },
 ): JobDefinition {
   return {
     steps: [
@@ -156,9 +159,9 @@ function bringUpJob(
         },
       },
       healthStep(deps),
-      activateStep(deps, `tenant.${how.action}`),
+      activateStep(deps, how.action),
     ],
-    markFailed: (context, reason) => markFailed(deps, context, `tenant.${how.failure}`, reason),
+    markFailed: (context, reason) => markFailed(context, how.failure, reason),
   };
 }
 
@@ -172,7 +175,7 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "remove",
         async run(context) {
-          await setState(deps, context, "destroying", "Removing the containers, network and data");
+          await setState(context, "destroying", "Removing the containers, network and data");
           await deps.driver.remove(projectName(context.tenant.slug), { removeVolumes: true });
         },
       },
@@ -180,7 +183,7 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
         name: "release",
         async run(context) {
           const tenantId = context.tenant.id;
-          await deps.prisma.$transaction(async (tx) => {
+          await context.withLease(async (tx) => {
             const { subscriptionId } = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { subscriptionId: true } });
             await tx.portLease.deleteMany({ where: { tenantId } });
             await tx.tenantSecret.deleteMany({ where: { tenantId } });
@@ -188,14 +191,12 @@ function destroyJob(deps: LifecycleDeps): JobDefinition {
               await tx.subscription.updateMany({ where: { id: subscriptionId, status: { not: "canceled" } }, data: { status: "canceled" } });
             }
             await tx.tenant.update({ where: { id: tenantId }, data: { actualState: "destroyed", progress: null } });
-            await tx.auditLog.create({
-              data: { ...auditActor(context), action: "tenant.destroyed", tenantId, outcome: "succeeded" },
-            });
+            await writeAudit(tx, { ...auditActor(context), action: "tenant.destroyed", tenantId, outcome: "succeeded" });
           });
         },
       },
     ],
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.destroy_failed", reason),
+    markFailed: (context, reason) => markFailed(context, "tenant.destroy_failed", reason),
   };
 }
 
@@ -218,21 +219,19 @@ function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
         name: "send",
         async run(context) {
           const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
-          await deps.prisma.$transaction(async (tx) => {
+          await context.withLease(async (tx) => {
             const password = await storedJobPassword(deps, tx, context);
             if (password === null) return assertHandedOver(tx, idempotencyKey);
             await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
             await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { progress: null } });
-            await tx.auditLog.create({
-              data: { ...auditActor(context), action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" },
-            });
+            await writeAudit(tx, { ...auditActor(context), action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" });
             await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: true });
           });
         },
       },
     ],
-    markFailed: (context, reason) => markFailed(deps, context, "tenant.resend_credentials_failed", reason, "keep"),
+    markFailed: (context, reason) => markFailed(context, "tenant.resend_credentials_failed", reason, "keep"),
   };
 }
 
@@ -262,52 +261,47 @@ function healthStep(deps: LifecycleDeps): StepDefinition {
   };
 }
 
-function activateStep(deps: LifecycleDeps, action: string): StepDefinition {
-  return { name: "activate", run: (context) => setState(deps, context, "active", null, action) };
+function activateStep(deps: LifecycleDeps, action: AuditAction): StepDefinition {
+  return { name: "activate", run: (context) => setState(context, "active", null, action) };
 }
 
+/** The tenant's state (and its audit entry), only while this runner holds the job's lease. */
 async function setState(
-  deps: LifecycleDeps,
   context: JobContext,
   state: TenantActualState,
   progress: string | null,
-  auditAction?: string,
+  auditAction?: AuditAction,
 ) {
-  const update = deps.prisma.tenant.update({ where: { id: context.tenant.id }, data: { actualState: state, progress } });
-  if (!auditAction) return void (await update);
-  await deps.prisma.$transaction([
-    update,
-    deps.prisma.auditLog.create({
-      data: { ...auditActor(context), action: auditAction, tenantId: context.tenant.id, outcome: "succeeded" },
-    }),
-  ]);
+  await context.withLease(async (tx) => {
+    await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: state, progress } });
+    if (auditAction) {
+      await writeAudit(tx, { ...auditActor(context), action: auditAction, tenantId: context.tenant.id, outcome: "succeeded" });
+    }
+  });
 }
 
 async function markFailed(
-  deps: LifecycleDeps,
   context: JobContext,
-  action: string,
+  action: AuditAction,
   reason: string,
   state: TenantActualState | "keep" = "failed",
 ) {
-  await deps.prisma.$transaction([
-    deps.prisma.tenant.update({
+  await context.withLease(async (tx) => {
+    await tx.tenant.update({
       where: { id: context.tenant.id },
       data: { ...(state === "keep" ? {} : { actualState: state }), progress: reason.slice(0, 1000) },
-    }),
-    deps.prisma.auditLog.create({
-      data: {
-        ...auditActor(context),
-        action,
-        tenantId: context.tenant.id,
-        outcome: "failed",
-        details: { reason: reason.slice(0, 2000) },
-      },
-    }),
-  ]);
+    });
+    await writeAudit(tx, {
+      ...auditActor(context),
+      action,
+      tenantId: context.tenant.id,
+      outcome: "failed",
+      details: { reason: reason.slice(0, 2000) },
+    });
+  });
 }
 
 // The outcome of a job is recorded in the name of whoever asked for it, with the job's id.
 function auditActor(context: JobContext) {
-  return { actorType: "system", actorId: context.job.requestedBy ?? context.job.id };
+  return { actorType: "system", actorId: context.job.requestedBy ?? context.job.id } as const;
 }

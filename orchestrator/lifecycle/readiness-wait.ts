@@ -1,6 +1,6 @@
 // Polls one readiness check of the template until it passes, or fails the step with what the
 // check last saw and the service's last log lines (secrets removed by the job runner).
-import { OrchestratorError } from "../errors.ts";
+import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
 import type { JobContext } from "../jobs/run-job.ts";
 import type { ReadinessCheck } from "../templates/readiness.ts";
 import type { LifecycleDeps } from "./context.ts";
@@ -21,7 +21,8 @@ export async function waitUntilReady(
     } catch (error) {
       // An engine that does not answer is worth retrying the whole job for; anything else is
       // "not ready yet" until the check's own timeout.
-      if (error instanceof OrchestratorError && error.transient && error.name === "EngineUnavailableError") throw error;
+      // (Portainer's own outage included: its error is an EngineUnavailableError too.)
+      if (isEngineUnreachable(error)) throw error;
       lastSeen = error instanceof Error ? error.message : String(error);
     }
     if (deps.clock.now().getTime() >= deadline) break;

@@ -1,0 +1,74 @@
+// The one writer of audit entries. Every part of Tenantry that records who did what (the portal's
+// sign-in, signup and console; the job runner's outcomes) calls writeAudit with its own database
+// handle: inside a transaction the entry commits or rolls back with the change it records.
+import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+
+/** The caller's transaction, or the client itself for an entry that stands alone. */
+export type DatabaseWriter = Prisma.TransactionClient | PrismaClient;
+
+export type AuditActorType = "admin" | "customer" | "public" | "system";
+
+/** queued: a job was asked for and will record its own outcome when it ends. */
+export type AuditOutcome = "succeeded" | "failed" | "refused" | "queued";
+
+// The actions, by family. A new action is added to its family here, so the audit page and the
+// queries that count entries (signup limits, "was this tenant provisioned before") know its name.
+const ADMIN_TENANT_ACTIONS = ["suspend", "resume", "restart", "retry", "resend", "extend", "plan", "destroy", "retry_destroy"] as const;
+const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_failed", "login_throttled", "unlocked", "email_retry"] as const;
+const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address"] as const;
+const SUBSCRIPTION_ACTIONS = ["converted"] as const;
+const TENANT_ACTIONS = [
+  "provisioned",
+  "suspended",
+  "resumed",
+  "restarted",
+  "destroyed",
+  "credentials_resent",
+  "provisioning_failed",
+  "suspend_failed",
+  "resume_failed",
+  "restart_failed",
+  "destroy_failed",
+  "resend_credentials_failed",
+] as const;
+
+export type AuditAction =
+  | `admin.${(typeof ADMIN_TENANT_ACTIONS)[number] | (typeof ADMIN_ACCOUNT_ACTIONS)[number]}`
+  | `trial.${(typeof TRIAL_ACTIONS)[number]}`
+  | `subscription.${(typeof SUBSCRIPTION_ACTIONS)[number]}`
+  | `tenant.${(typeof TENANT_ACTIONS)[number]}`;
+
+/** Every known action name (for tests and for anyone listing them). */
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  ...ADMIN_TENANT_ACTIONS.map((a) => `admin.${a}` as const),
+  ...ADMIN_ACCOUNT_ACTIONS.map((a) => `admin.${a}` as const),
+  ...TRIAL_ACTIONS.map((a) => `trial.${a}` as const),
+  ...SUBSCRIPTION_ACTIONS.map((a) => `subscription.${a}` as const),
+  ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
+];
+
+/** Plain values only: an entry is read back as JSON on the audit page. Never a secret. */
+export type AuditDetails = Record<string, string | number | boolean | null>;
+
+export interface AuditEntry {
+  actorType: AuditActorType;
+  /** Who: an admin's email, a customer's id, whoever asked for a job; null when unknown. */
+  actorId: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  tenantId?: string | null;
+  details?: AuditDetails;
+}
+
+export async function writeAudit(db: DatabaseWriter, entry: AuditEntry): Promise<void> {
+  await db.auditLog.create({
+    data: {
+      actorType: entry.actorType,
+      actorId: entry.actorId,
+      action: entry.action,
+      outcome: entry.outcome,
+      tenantId: entry.tenantId ?? null,
+      ...(entry.details ? { details: entry.details } : {}),
+    },
+  });
+}
