@@ -1,12 +1,14 @@
 // The audit log: who did what, to which tenant, when, and how it ended. Read only here, and the
 // database refuses any change to it.
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
+import { AuditFilterForm } from "~/components/admin/audit/audit-filter-form";
+import { AuditTable } from "~/components/admin/audit/audit-table";
 import { auditDayRange, parseAuditFilters } from "~/forms/admin/audit-filters";
 import { formValues } from "~/forms/admin/form-values";
 
@@ -46,58 +48,8 @@ export default function AuditPage() {
   return (
     <section>
       <h1>{t("nav.audit")}</h1>
-      <Form method="get" className="filters">
-        <label>
-          {t("audit.actor")}
-          <br />
-          <input name="actor" defaultValue={filters.actor} placeholder={t("list.email")} />
-        </label>
-        <label>
-          {t("audit.tenant")}
-          <br />
-          <input name="tenant" defaultValue={filters.tenant} placeholder={t("list.slug")} />
-        </label>
-        <label>
-          {t("audit.action")}
-          <br />
-          <input name="action" defaultValue={filters.action} placeholder={t("audit.actionPlaceholder")} />
-        </label>
-        <label>
-          {t("audit.from")}
-          <br />
-          <input name="from" type="date" defaultValue={filters.from} />
-        </label>
-        <label>
-          {t("audit.to")}
-          <br />
-          <input name="to" type="date" defaultValue={filters.to} />
-        </label>
-        <button type="submit">{t("list.filter")}</button>
-      </Form>
-      <table className="list" data-testid="audit">
-        <thead>
-          <tr>
-            <th>{t("audit.when")}</th>
-            <th>{t("audit.who")}</th>
-            <th>{t("audit.action")}</th>
-            <th>{t("audit.tenant")}</th>
-            <th>{t("audit.outcome")}</th>
-            <th>{t("audit.details")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.id} data-action={e.action}>
-              <td>{e.at.slice(0, 19).replace("T", " ")}</td>
-              <td>{e.actorId ?? e.actorType}</td>
-              <td>{e.action}</td>
-              <td>{e.slug && e.tenantId ? <Link to={`/admin/tenants/${e.tenantId}`}>{e.slug}</Link> : "—"}</td>
-              <td>{e.outcome}</td>
-              <td className="muted">{e.details ? JSON.stringify(e.details) : ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AuditFilterForm filters={filters} t={t} />
+      <AuditTable entries={entries} t={t} />
     </section>
   );
 }
