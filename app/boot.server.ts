@@ -6,6 +6,7 @@ import { createOrchestrator, loadOrCreateKeyFile, parseSecretKey, type Orchestra
 import { issueSetupToken } from "./admin/first-run.server";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
+import { withSettingHints } from "./setting-hints.server";
 
 export const TEMPLATES_DIR = path.resolve("compose-templates");
 
@@ -53,7 +54,8 @@ export async function openOrchestratorFor(
   const secretKey = await loadSecretKeyFor(config);
   return createOrchestrator({
     prisma: database.prisma,
-    logger,
+    // Its lines name settings by code; the log says which variable to check.
+    logger: withSettingHints(logger),
     driver: o.driver,
     templatesDir: TEMPLATES_DIR,
     template: o.template,

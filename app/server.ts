@@ -11,6 +11,7 @@ import { limitRequestBodies } from "./http/body-limit";
 import { remixHandler } from "./http/remix-handler";
 import { refuseCrossSitePosts } from "./http/same-origin";
 import { createLogger } from "./logger.server";
+import { settingHintLine } from "./setting-hints.server";
 import type { AppServices } from "./services.server";
 
 const BUILD_PATH = path.resolve("build/index.js");
@@ -98,7 +99,7 @@ main().catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
   } else {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`Tenantry could not start: ${message}\n`);
+    process.stderr.write(`Tenantry could not start: ${message}${settingHintLine(error)}\n`);
   }
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
+import { settingHintLine } from "./setting-hints.server";
 
 // For crash tests only: "step:ms" makes the worker wait `ms` inside that step, after its work and
 // before it is recorded as done, so a test can SIGKILL it at the worst moment.
@@ -40,7 +41,9 @@ async function main() {
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    error instanceof ConfigError ? `${error.message}\n` : `The worker could not start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `The worker could not start: ${error instanceof Error ? error.stack : String(error)}${settingHintLine(error)}\n`,
   );
   process.exit(1);
 });

@@ -6,12 +6,15 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "../prisma/generated/client.ts";
+import type { OrchestratorSetting } from "./errors.ts";
 
 const FORMAT = "v1";
 const KEY_BYTES = 32;
 
 export class SecretKeyError extends Error {
   override name = "SecretKeyError";
+  /** The setting to fix (see OrchestratorSetting): the portal names it in its own terms. */
+  readonly setting = "secrets.key" satisfies OrchestratorSetting;
 }
 
 /** Encrypts and decrypts secrets; `context` (tenant and name) is authenticated with each value. */
@@ -44,7 +47,7 @@ export class SecretBox {
     } catch (error) {
       throw new SecretKeyError(
         "a stored secret could not be decrypted: the secrets key is not the one it was encrypted with " +
-          "(check SECRETS_KEY, or the key file under the data folder)",
+          "(restore the key Tenantry had when the secret was stored)",
         { cause: error },
       );
     }

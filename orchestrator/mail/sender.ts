@@ -150,10 +150,10 @@ async function deliver(options: MailSenderOptions, state: SenderState, { message
     // Retrying cannot help: only the key it was sealed with opens it.
     const reason =
       "This message cannot be decrypted with the current secrets key: it was queued under another key " +
-      "(SECRETS_KEY or the key file in the data folder changed since). Restore that key and retry it, " +
+      "(the secrets key changed since). Restore that key and retry it, " +
       "or send the customer new credentials from the console.";
     await record({ status: "failed", lastError: reason, leaseToken: null }, "failed");
-    logger.error("email failed for good: it cannot be decrypted with the current secrets key", fields);
+    logger.error("email failed for good: it cannot be decrypted with the current secrets key", { ...fields, setting: "secrets.key" });
     return false;
   }
   const { secrets, text, html } = opened;
@@ -198,6 +198,7 @@ async function deliver(options: MailSenderOptions, state: SenderState, { message
         logger.error("the SMTP settings are wrong; emails fail until they are fixed (then retry them from the console)", {
           reason,
           transport: options.transport.description,
+          setting: caught.setting,
         });
       }
       return false;

@@ -3,6 +3,7 @@
 // quick start shows the credentials without any mail server).
 import nodemailer from "nodemailer";
 import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import type { OrchestratorSetting } from "../errors.ts";
 
 export interface MailEnvelope {
   from: string;
@@ -31,6 +32,8 @@ export class PermanentMailError extends Error {
  */
 export class MailConfigurationError extends PermanentMailError {
   override name = "MailConfigurationError";
+  /** The setting to fix (see OrchestratorSetting): the portal names it in its own terms. */
+  readonly setting = "mail.smtp" satisfies OrchestratorSetting;
 }
 
 /**
@@ -90,21 +93,21 @@ function classifySmtpError(error: unknown, target: URL): Error {
   const certificateCode = [...CERTIFICATE_CODES].find((code) => failure.code === code || message.includes(code));
   if (certificateCode || /self[- ]signed certificate|unable to verify the first certificate|certificate has expired|does not match certificate's altnames/i.test(message)) {
     return new MailConfigurationError(
-      `SMTP_URL: the certificate of the mail server ${where} does not verify (${message}). ` +
-        `If the server uses a private certificate authority, start the portal with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ` +
-        `otherwise fix the host name in SMTP_URL to the one its certificate names.`,
+      `The certificate of the mail server ${where} does not verify (${message}). ` +
+        `If the server uses a private certificate authority, start Tenantry with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ` +
+        `otherwise put in the SMTP URL the host name its certificate names.`,
       { cause: error },
     );
   }
   if (failure.code === "EAUTH") {
     return new MailConfigurationError(
-      `SMTP_URL: the mail server ${where} refused the user name or password (${message}). Fix the credentials in SMTP_URL.`,
+      `The mail server ${where} refused the user name or password (${message}). Fix the credentials in the SMTP URL.`,
       { cause: error },
     );
   }
   if (failure.code === "EDNS" && /ENOTFOUND/.test(message)) {
     return new MailConfigurationError(
-      `SMTP_URL: the mail server's host name ${target.hostname} does not exist (${message}). Fix the host in SMTP_URL.`,
+      `The mail server's host name ${target.hostname} does not exist (${message}). Fix the host in the SMTP URL.`,
       { cause: error },
     );
   }

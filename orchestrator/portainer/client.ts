@@ -195,9 +195,9 @@ export class PortainerClient {
       if (err instanceof PortainerApiError && err.status === 403) {
         throw new DriverError(
           `Portainer at ${this.target} refuses logins from this address (HTTP 403 Access denied): it bans an address for ` +
-            `an hour after more than 10 logins within a second. Wait for the ban to end, or give Tenantry an API key ` +
-            `(PORTAINER_API_KEY), which needs no login.`,
-          { transient: false },
+            `an hour after more than 10 logins within a second. Wait for the ban to end, or give Tenantry an API key, ` +
+            `which needs no login.`,
+          { transient: false, setting: "portainer.credentials" },
         );
       }
       throw err;
@@ -218,8 +218,8 @@ export class PortainerClient {
   #unexpected(action: string, what: string): DriverError {
     return new DriverError(
       `Portainer at ${this.target} answered ${action} with something Tenantry does not understand (${what}). ` +
-        `Check that PORTAINER_URL points at Portainer itself (2.19 or newer), not at a login page or another service.`,
-      { transient: false },
+        `Check that Tenantry's Portainer address points at Portainer itself (2.19 or newer), not at a login page or another service.`,
+      { transient: false, setting: "portainer.url" },
     );
   }
 }

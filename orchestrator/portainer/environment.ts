@@ -51,8 +51,8 @@ async function findEnvironment(client: PortainerClient, choice: EnvironmentChoic
   if (found.length !== 1) {
     throw new DriverError(
       `Portainer at ${client.target} has ${found.length === 0 ? "no" : found.length} environment(s) named "${choice.name}" visible to Tenantry's user. ` +
-        `Set PORTAINER_ENDPOINT_NAME to the exact name shown in Portainer, or use PORTAINER_ENDPOINT_ID.`,
-      { transient: false },
+        `Give Tenantry the exact name shown in Portainer, or the environment's id.`,
+      { transient: false, setting: "portainer.environment" },
     );
   }
   return found[0]!;

@@ -4,7 +4,7 @@
 // Messages quote Portainer's own `message` (and `details` when it adds something) and say what
 // to do next; they never carry a credential, and deploy failures are scrubbed of the stack's
 // secret values (compose may echo environment values in its errors).
-import { DriverError, EngineUnavailableError, ImageMissingError, type OrchestratorError } from "../errors.ts";
+import { DriverError, EngineUnavailableError, ImageMissingError, type OrchestratorError, type OrchestratorSetting } from "../errors.ts";
 import { redactSecrets } from "../secrets.ts";
 
 /** Portainer, or the Docker engine behind its proxy, answered with an error status. */
@@ -18,8 +18,9 @@ export class PortainerApiError extends DriverError {
     readonly details: string,
     message: string,
     transient: boolean,
+    setting?: OrchestratorSetting,
   ) {
-    super(message, { transient });
+    super(message, { transient, ...(setting ? { setting } : {}) });
   }
 }
 
@@ -37,17 +38,24 @@ export class PortainerUnreachableError extends EngineUnavailableError {
     readonly failure: UnreachableFailure,
     cause?: unknown,
   ) {
-    super(message, cause);
+    super(message, cause, "portainer.url");
   }
 }
 
 const HINTS: Record<number, string> = {
   400: "Tenantry sent a request this Portainer version does not accept; check that it is 2.19 or newer (README, \"Running tenants through Portainer\").",
-  401: "Check Tenantry's Portainer credentials (PORTAINER_API_KEY, or PORTAINER_USERNAME and PORTAINER_PASSWORD).",
+  401: "Check Tenantry's Portainer credentials (its API key, or its username and password).",
   403: "The Portainer user behind Tenantry's credentials must be an administrator (README, \"Running tenants through Portainer\").",
-  404: "Check PORTAINER_ENDPOINT_ID / PORTAINER_ENDPOINT_NAME, and that the stack or container still exists.",
+  404: "Check the Portainer environment Tenantry is given (its id or name), and that the stack or container still exists.",
   409: "Another operation is running on the same stack; the job will retry once it has finished.",
-  422: "Check PORTAINER_USERNAME and PORTAINER_PASSWORD.",
+  422: "Check Tenantry's Portainer username and password.",
+};
+
+// The setting a status points at (see OrchestratorSetting): the portal names it in its own terms.
+const SETTINGS: Record<number, OrchestratorSetting> = {
+  401: "portainer.credentials",
+  404: "portainer.environment",
+  422: "portainer.credentials",
 };
 
 /** An error status from Portainer as an orchestrator error: 5xx and 409 may pass, others will not. */
@@ -60,9 +68,10 @@ export function apiError(status: number, body: { message: string; details: strin
     status >= 500
       ? "Portainer failed; the job will retry. If it keeps failing, read Portainer's logs."
       : status >= 300 && status < 400
-        ? "Portainer redirects elsewhere (http to https?); set PORTAINER_URL to the address it redirects to."
+        ? "Portainer redirects elsewhere (http to https?); give Tenantry the address it redirects to."
         : (HINTS[status] ?? "Fix the request's cause, then try again.");
-  return new PortainerApiError(status, message, details, `Portainer answered HTTP ${status} while ${action}: ${said}. ${hint}`, transient);
+  const setting = status >= 300 && status < 400 ? "portainer.url" : SETTINGS[status];
+  return new PortainerApiError(status, message, details, `Portainer answered HTTP ${status} while ${action}: ${said}. ${hint}`, transient, setting);
 }
 
 /**
@@ -113,7 +122,7 @@ export function unreachable(err: unknown, target: string, action: string, attemp
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
   return new PortainerUnreachableError(
     `Portainer at ${target} did not answer while ${action} (${code})${tries}. ` +
-      `Check that Portainer runs and that PORTAINER_URL is right; provisioning waits and retries.`,
+      `Check that Portainer runs and that Tenantry's Portainer address is right; provisioning waits and retries.`,
     failure,
     err,
   );

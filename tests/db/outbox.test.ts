@@ -282,7 +282,10 @@ describe(`email outbox (${process.env.TEST_DB_KIND})`, () => {
       expect(row.lastError).toMatch(/certificate .* does not verify .*NODE_EXTRA_CA_CERTS/);
     }
     expect(peer.received).toHaveLength(0);
-    expect(logLines.slice(before).filter((line) => line.includes("the SMTP settings are wrong"))).toHaveLength(1);
+    const reported = logLines.slice(before).filter((line) => line.includes("the SMTP settings are wrong"));
+    expect(reported).toHaveLength(1);
+    // The setting by its code: the portal names its own variable (app/setting-hints.server.ts).
+    expect(reported[0]).toContain('"setting":"mail.smtp"');
 
     // What the README says works: the same server, its certificate trusted with NODE_EXTRA_CA_CERTS.
     const dir = mkdtempSync(path.join(tmpdir(), "tenantry-ca-"));
@@ -318,7 +321,7 @@ describe(`email outbox (${process.env.TEST_DB_KIND})`, () => {
     await s.stop();
     const row = await t.db.prisma.emailOutbox.findUniqueOrThrow({ where: { idempotencyKey: email.idempotencyKey } });
     expect(row).toMatchObject({ status: "failed", attempts: 1 });
-    expect(row.lastError).toMatch(/refused the user name or password .*Fix the credentials in SMTP_URL/);
+    expect(row.lastError).toMatch(/refused the user name or password .*Fix the credentials in the SMTP URL/);
     expect(row.lastError).not.toContain("wrong-Secret-2");
     expect(logLines.slice(before).join("\n")).not.toContain("wrong-Secret-2");
   });

@@ -103,7 +103,8 @@ describe("Portainer sessions", () => {
     const error = (await driver.ping().catch((err: unknown) => err)) as DriverError;
     expect(error).toBeInstanceOf(DriverError);
     expect(error.transient).toBe(false);
-    expect(error.message).toMatch(/HTTP 422 while logging in: Invalid credentials.*PORTAINER_USERNAME and PORTAINER_PASSWORD/);
+    expect(error.message).toMatch(/HTTP 422 while logging in: Invalid credentials.*Portainer username and password/);
+    expect(error.setting).toBe("portainer.credentials");
     expect(error.message).not.toContain("not-the-password");
     expect(d.logins()).toBe(1);
   });
@@ -119,7 +120,8 @@ describe("Portainer sessions", () => {
     expect(await banned.json()).toEqual({ message: "Access denied", details: "Access denied to resource" });
 
     const error = (await portainerDriverFor(d, "password").ping().catch((err: unknown) => err)) as DriverError;
-    expect(error.message).toMatch(/refuses logins from this address .* an hour .* API key \(PORTAINER_API_KEY\)/);
+    expect(error.message).toMatch(/refuses logins from this address .* an hour .* API key, which needs no login/);
+    expect(error.setting).toBe("portainer.credentials");
     expect(error.transient).toBe(false);
     // An API key needs no login, so the ban does not concern it.
     await portainerDriverFor(d, "api-key").ping();
@@ -188,7 +190,8 @@ describe("Portainer's answers to the driver's requests", () => {
     expect(wrongId.message).toMatch(/HTTP 404 while reading environment 7: Unable to find an environment with the specified identifier inside the database \(Object not found inside the database\)/);
     expect(wrongId.transient).toBe(false);
     const badKey = (await portainerDriverFor(d, "api-key", { credentials: { apiKey: "ptr_wrong" } }).ping().catch((err: unknown) => err)) as DriverError;
-    expect(badKey.message).toMatch(/HTTP 401 .*Invalid JWT token .*PORTAINER_API_KEY/);
+    expect(badKey.message).toMatch(/HTTP 401 .*Invalid JWT token .*its API key/);
+    expect(badKey.setting).toBe("portainer.credentials");
     expect(badKey.message).not.toContain("ptr_wrong");
     // Environments are found by name too.
     await portainerDriverFor(d, "api-key", { environment: { name: "production" } }).ping();
@@ -245,7 +248,7 @@ describe("a Portainer that does not answer", () => {
     expect(error).toBeInstanceOf(EngineUnavailableError);
     expect(error.message).toBe(
       `Portainer at ${url} did not answer while reading Portainer's version (ECONNREFUSED) after 3 attempts. ` +
-        `Check that Portainer runs and that PORTAINER_URL is right; provisioning waits and retries.`,
+        `Check that Portainer runs and that Tenantry's Portainer address is right; provisioning waits and retries.`,
     );
   });
 

@@ -280,6 +280,8 @@ describe("boot", () => {
     const child = spawnPortal({ PORT: String(await freePort()), DATA_DIR: dataDir, TENANT_TEMPLATE: "no-such-template" });
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/No compose template "no-such-template" in .*compose-templates \(found: demo\)/);
+    // The orchestrator names the setting; the portal names its variable.
+    expect(child.output()).toMatch(/\nCheck TENANT_TEMPLATE\.\n/);
   });
 });
 
@@ -298,6 +300,7 @@ describe("portal without a container engine", () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(portal.output()).toMatch(/no container engine answers; provisioning jobs wait in the queue until it does/);
     expect(portal.output()).toContain("docker at /nonexistent/docker.sock");
+    expect(portal.output()).toContain('"hint":"check DOCKER_SOCKET"');
     const html = await (await fetch(`${portal.url}${response.headers.get("location")}`, { headers: { "Accept-Language": "en" } })).text();
     expect(html).toContain('data-state="pending"');
     // Said once, not at every poll.
