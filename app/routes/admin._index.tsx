@@ -6,6 +6,7 @@ import { adminTranslator } from "~/i18n/admin-messages";
 import { dashboardFigures } from "~/models/dashboard.server";
 import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
+import { Figure, SignupChart } from "~/components/admin/dashboard/figures";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.dashboard") }];
 
@@ -17,9 +18,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function Dashboard() {
   const figures = useLoaderData<typeof loader>();
   const t = adminTranslator(useLocale());
-  const max = Math.max(1, ...figures.days.map((d) => Math.max(d.signups, d.conversions)));
-  const barWidth = 20;
-  const height = 120;
   return (
     <section>
       <h1>{t("nav.dashboard")}</h1>
@@ -29,40 +27,7 @@ export default function Dashboard() {
         <Figure label={t("dashboard.paying")} value={figures.paying} testId="paying" />
         <Figure label={t("dashboard.failed")} value={figures.failed} testId="failed" />
       </div>
-      <div className="card">
-        <h2>{t("dashboard.chart")}</h2>
-        <svg role="img" aria-label={t("dashboard.chart")} viewBox={`0 0 ${figures.days.length * barWidth} ${height + 20}`} width="100%">
-          {figures.days.map((d, i) => {
-            const s = (d.signups / max) * height;
-            const c = (d.conversions / max) * height;
-            return (
-              <g key={d.day}>
-                <title>{t("dashboard.bar", d)}</title>
-                <rect x={i * barWidth + 2} y={height - s} width={8} height={s} fill="#2f5bea" />
-                <rect x={i * barWidth + 10} y={height - c} width={8} height={c} fill="#12b76a" />
-                {i % 5 === 0 ? (
-                  <text x={i * barWidth} y={height + 14} fontSize="9" fill="#5b6475">
-                    {d.day.slice(5)}
-                  </text>
-                ) : null}
-              </g>
-            );
-          })}
-        </svg>
-        <p className="muted">
-          <span style={{ color: "#2f5bea" }}>■</span> {t("dashboard.signups")} <span style={{ color: "#12b76a" }}>■</span>{" "}
-          {t("dashboard.conversions")}
-        </p>
-      </div>
+      <SignupChart days={figures.days} t={t} />
     </section>
-  );
-}
-
-function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
-  return (
-    <div className="figure">
-      <strong data-testid={testId}>{value}</strong>
-      {label}
-    </div>
   );
 }
