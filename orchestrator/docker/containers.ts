@@ -1,19 +1,13 @@
 // Containers of a stack: the mapping from our ServiceSpec to the Engine API's create body, and
-// the idempotent create/start/stop/remove the driver composes.
+// the idempotent create/start/stop the driver composes (listing and removal are shared with the
+// Portainer driver: ../engine-api/).
 import type Dockerode from "dockerode";
-import { LABELS, type ServiceSpec } from "../stack-spec.ts";
+import { DRIVER_LABELS, encodeDependsOn } from "../engine-api/labels.ts";
+import type { ServiceSpec } from "../stack-spec.ts";
 import { dockerCall, dockerCallIdempotent, dockerCallOrNull, isDockerStatus, translateDockerError } from "./errors.ts";
-import { assertOwnedBy, composeContainerLabels, DRIVER_LABELS, encodeDependsOn, projectLabelFilter, startOrderOf } from "./labels.ts";
+import { assertOwnedBy, composeContainerLabels } from "./labels.ts";
 
 const NS_PER_MS = 1_000_000;
-
-export interface ProjectContainer {
-  id: string;
-  name: string;
-  service: string;
-  state: string;
-  labels: Record<string, string>;
-}
 
 /**
  * The Engine API body for one service. Only the first network is given here: engines older than
@@ -108,22 +102,6 @@ export async function ensureContainer(
   return info.Id;
 }
 
-/** Every container of the project (any state), sorted in start order. */
-export async function projectContainers(docker: Dockerode, project: string, service?: string): Promise<ProjectContainer[]> {
-  const list = await dockerCall(`listing containers of ${project}`, () =>
-    docker.listContainers({ all: true, filters: projectLabelFilter(project, service) }),
-  );
-  return list
-    .map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
-      service: c.Labels[LABELS.composeService] ?? "",
-      state: c.State,
-      labels: c.Labels,
-    }))
-    .sort((a, b) => startOrderOf(a.labels) - startOrderOf(b.labels) || a.name.localeCompare(b.name));
-}
-
 /** Starts (or unpauses) a container; one already running is left alone. */
 export async function startContainer(docker: Dockerode, id: string, name: string): Promise<void> {
   const container = docker.getContainer(id);
@@ -138,9 +116,4 @@ export async function startContainer(docker: Dockerode, id: string, name: string
 
 export async function stopContainer(docker: Dockerode, id: string, name: string, timeoutSeconds: number): Promise<void> {
   await dockerCallIdempotent(`stopping container ${name}`, () => docker.getContainer(id).stop({ t: timeoutSeconds }), [304, 404]);
-}
-
-export async function removeContainer(docker: Dockerode, id: string, name: string): Promise<void> {
-  // Anonymous volumes go with the container; named ones (the data) are removed separately, if asked.
-  await dockerCallIdempotent(`removing container ${name}`, () => docker.getContainer(id).remove({ force: true, v: true }), [404]);
 }

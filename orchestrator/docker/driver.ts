@@ -9,33 +9,29 @@
 // - deploy waits, before starting a service, for its depends_on conditions; it does not wait for
 //   the last services' own health (the job engine's readiness steps do).
 // - start(project) needs no spec: containers carry their deploy order and depends_on as labels
-//   (labels.ts) and are started in that order, with the same waits.
+//   (../engine-api/labels.ts) and are started in that order, with the same waits.
+// - Reading the engine (status, logs, exec, usage, ports) and removing a project are the read side
+//   shared with the Portainer driver (../engine-api/), here over the socket (engine.ts).
 import type Dockerode from "dockerode";
+import { systemClock, type Clock } from "../clock.ts";
 import type { ExecOptions, StackDriver } from "../driver.ts";
+import { projectContainers, removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
+import { runExec } from "../engine-api/exec.ts";
+import { decodeDependsOn, DRIVER_LABELS } from "../engine-api/labels.ts";
+import { serviceLogs } from "../engine-api/logs.ts";
+import { publishedPorts } from "../engine-api/ports.ts";
+import { containerSecrets, secretValues } from "../engine-api/secrets.ts";
+import { projectStatus } from "../engine-api/status.ts";
+import { projectUsage } from "../engine-api/usage.ts";
 import { DriverError } from "../errors.ts";
 import type { ServiceSpec, StackSpec } from "../stack-spec.ts";
-import { systemClock, type Clock } from "../clock.ts";
-import {
-  ensureContainer,
-  projectContainers,
-  removeContainer,
-  startContainer,
-  stopContainer,
-  type ProjectContainer,
-} from "./containers.ts";
-import { dockerCall, dockerCallOrNull } from "./errors.ts";
-import { runExec } from "./exec.ts";
+import { ensureContainer, startContainer, stopContainer } from "./containers.ts";
+import { dockerEngineApi } from "./engine.ts";
 import { waitForDependency } from "./health.ts";
 import { ensureImage } from "./images.ts";
-import { decodeDependsOn, DRIVER_LABELS } from "./labels.ts";
-import { containerLogs } from "./logs.ts";
-import { ensureNetwork, removeProjectNetworks } from "./networks.ts";
-import { publishedPorts } from "./ports.ts";
-import { projectUsage } from "./usage.ts";
-import { secretValues, secretValuesOfEnv } from "./secrets.ts";
+import { ensureNetwork } from "./networks.ts";
 import { checkSpec } from "./spec-checks.ts";
-import { projectStatus } from "./status.ts";
-import { ensureVolume, removeProjectVolumes } from "./volumes.ts";
+import { ensureVolume } from "./volumes.ts";
 
 export interface DockerDriverOptions {
   /** The engine client, configured by the caller (socket path or host, request timeout). */
@@ -56,6 +52,8 @@ export interface DockerDriverOptions {
 
 export function createDockerDriver(options: DockerDriverOptions): StackDriver {
   const { docker } = options;
+  // Everything read from the engine goes through the read side shared with Portainer.
+  const engine = dockerEngineApi(docker);
   const clock = options.clock ?? systemClock;
   const pullTimeoutMs = options.pullTimeoutMs ?? 120_000;
   const healthTimeoutMs = options.healthTimeoutMs ?? 180_000;
@@ -71,7 +69,7 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
     signal?: AbortSignal,
   ): Promise<void> {
     for (const dep of dependsOn) {
-      await waitForDependency(docker, {
+      await waitForDependency(engine, {
         project,
         dependent: service,
         dependency: dep.service,
@@ -85,32 +83,10 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
     }
   }
 
-  async function serviceContainer(project: string, service: string): Promise<ProjectContainer> {
-    const [container] = await projectContainers(docker, project, service);
-    if (!container) {
-      throw new DriverError(`Project ${project} has no container for service "${service}"; deploy the stack first.`, {
-        transient: false,
-      });
-    }
-    return container;
-  }
-
-  /** Secret values of the project's containers, for redaction when no spec is at hand. */
-  async function projectSecrets(containers: ProjectContainer[]): Promise<string[]> {
-    const envs = [];
-    for (const c of containers) {
-      const info = await dockerCallOrNull(`inspecting container ${c.name}`, () => docker.getContainer(c.id).inspect());
-      envs.push(info?.Config.Env);
-    }
-    return secretValuesOfEnv(envs);
-  }
-
   return {
     kind: "docker",
 
-    async ping() {
-      await dockerCall("pinging the engine", () => docker.ping());
-    },
+    ping: () => engine.ping(),
 
     async deploy(spec: StackSpec, deployOptions?: { signal?: AbortSignal }) {
       const signal = deployOptions?.signal;
@@ -140,7 +116,7 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
 
     async stop(project: string) {
       // Dependents first, so that the app never sees its database vanish under a live request.
-      const containers = (await projectContainers(docker, project)).reverse();
+      const containers = (await projectContainers(engine, project)).reverse();
       for (const c of containers) {
         if (c.state === "exited" || c.state === "created" || c.state === "dead") continue;
         await stopContainer(docker, c.id, c.name, stopTimeoutSeconds);
@@ -148,46 +124,29 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
     },
 
     async start(project: string) {
-      const containers = await projectContainers(docker, project);
+      const containers = await projectContainers(engine, project);
       if (containers.length === 0) {
         throw new DriverError(`Project ${project} has no container to start; deploy the stack again to recreate it.`, {
           transient: false,
         });
       }
-      const secrets = await projectSecrets(containers);
+      const secrets = await containerSecrets(engine, containers);
       for (const c of containers) {
         await waitForDependencies(project, c.service, decodeDependsOn(c.labels[DRIVER_LABELS.dependsOn]), secrets);
         await startContainer(docker, c.id, c.name);
       }
     },
 
-    async remove(project: string, removeOptions: { removeVolumes: boolean }) {
-      for (const c of await projectContainers(docker, project)) {
-        await removeContainer(docker, c.id, c.name);
-      }
-      await removeProjectNetworks(docker, project);
-      if (removeOptions.removeVolumes) await removeProjectVolumes(docker, project);
-    },
-
-    status: (project: string) => projectStatus(docker, project),
-
-    async logs(project: string, service: string, logOptions?: { tail?: number }) {
-      const c = await serviceContainer(project, service);
-      return containerLogs(docker, c.id, c.name, logOptions?.tail ?? 100);
-    },
+    remove: (project: string, removeOptions: { removeVolumes: boolean }) => removeProjectResources(engine, project, removeOptions),
+    status: (project: string) => projectStatus(engine, project),
+    logs: (project: string, service: string, logOptions?: { tail?: number }) => serviceLogs(engine, project, service, logOptions?.tail ?? 100),
 
     async exec(project: string, service: string, execOptions: ExecOptions) {
-      const c = await serviceContainer(project, service);
-      if (c.state !== "running") {
-        throw new DriverError(
-          `Service "${service}" of ${project} is ${c.state}, not running, so nothing can run in it; start the stack first.`,
-          { transient: c.state === "restarting" },
-        );
-      }
-      return runExec(docker, c, execOptions, { timeoutMs: execTimeoutMs, clock });
+      const c = await runningServiceContainer(engine, project, service);
+      return runExec(engine, c, execOptions, { timeoutMs: execTimeoutMs, clock });
     },
 
-    publishedPorts: () => publishedPorts(docker),
-    usage: (project: string) => projectUsage(docker, project),
+    publishedPorts: () => publishedPorts(engine),
+    usage: (project: string) => projectUsage(engine, project),
   };
 }

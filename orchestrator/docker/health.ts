@@ -2,14 +2,14 @@
 // for the healthcheck, service_completed_successfully for exit code 0, service_started for the
 // container to run. A dependency that turns unhealthy, exits, or keeps restarting fails the wait
 // at once, with its last log lines, instead of letting the caller sit out the whole timeout.
-import type Dockerode from "dockerode";
-import { DriverError, TemplateError } from "../errors.ts";
-import type { DependsOnCondition } from "../stack-spec.ts";
 import type { Clock } from "../clock.ts";
-import { projectContainers } from "./containers.ts";
-import { dockerCall } from "./errors.ts";
-import { containerLogs } from "./logs.ts";
+import { projectContainers } from "../engine-api/containers.ts";
+import type { EngineApi } from "../engine-api/engine.ts";
+import { containerLogText } from "../engine-api/logs.ts";
+import type { ContainerInspect } from "../engine-api/wire.ts";
+import { DriverError, TemplateError } from "../errors.ts";
 import { redactSecrets } from "../secrets.ts";
+import type { DependsOnCondition } from "../stack-spec.ts";
 
 export interface DependencyWait {
   project: string;
@@ -32,7 +32,7 @@ const RESTARTS_MEANING_CRASH_LOOP = 3;
 
 type Verdict = { done: true } | { done: false; failure?: string; waitingFor: string };
 
-function judge(condition: DependsOnCondition, info: Dockerode.ContainerInspectInfo, restartsSinceWait: number): Verdict {
+function judge(condition: DependsOnCondition, info: ContainerInspect, restartsSinceWait: number): Verdict {
   const { State: state } = info;
   if (restartsSinceWait >= RESTARTS_MEANING_CRASH_LOOP) {
     return { done: false, failure: `restarted ${restartsSinceWait} times (crash loop)`, waitingFor: "" };
@@ -64,10 +64,10 @@ function judge(condition: DependsOnCondition, info: Dockerode.ContainerInspectIn
     : { done: false, waitingFor: `healthy (now ${state.Status}/${health})` };
 }
 
-async function failure(docker: Dockerode, wait: DependencyWait, id: string, name: string, what: string, transient: boolean): Promise<DriverError> {
+async function failure(engine: EngineApi, wait: DependencyWait, id: string, name: string, what: string, transient: boolean): Promise<DriverError> {
   let tail: string;
   try {
-    tail = redactSecrets((await containerLogs(docker, id, name, LOG_LINES_IN_ERRORS)).trimEnd(), wait.secrets);
+    tail = redactSecrets((await containerLogText(engine, { id, name }, LOG_LINES_IN_ERRORS)).trimEnd(), wait.secrets);
   } catch {
     tail = "(its logs could not be read)";
   }
@@ -80,8 +80,8 @@ async function failure(docker: Dockerode, wait: DependencyWait, id: string, name
   );
 }
 
-export async function waitForDependency(docker: Dockerode, wait: DependencyWait): Promise<void> {
-  const [container] = await projectContainers(docker, wait.project, wait.dependency);
+export async function waitForDependency(engine: EngineApi, wait: DependencyWait): Promise<void> {
+  const [container] = await projectContainers(engine, wait.project, wait.dependency);
   if (!container) {
     throw new DriverError(
       `Service "${wait.dependent}" of ${wait.project} depends on "${wait.dependency}", which has no container. ` +
@@ -90,7 +90,13 @@ export async function waitForDependency(docker: Dockerode, wait: DependencyWait)
     );
   }
   const { id, name } = container;
-  const inspect = () => dockerCall(`inspecting container ${name}`, () => docker.getContainer(id).inspect());
+  const inspect = async () => {
+    const info = await engine.inspectContainer(id, name);
+    if (info) return info;
+    throw new DriverError(`Container ${name} of "${wait.dependency}" was removed while "${wait.dependent}" waited for it; deploy the stack again.`, {
+      transient: false,
+    });
+  };
   const deadline = wait.clock.now().getTime() + wait.timeoutMs;
   const initialRestarts = (await inspect()).RestartCount;
   for (;;) {
@@ -98,10 +104,10 @@ export async function waitForDependency(docker: Dockerode, wait: DependencyWait)
     const info = await inspect();
     const verdict = judge(wait.condition, info, info.RestartCount - initialRestarts);
     if (verdict.done) return;
-    if (verdict.failure) throw await failure(docker, wait, id, name, verdict.failure, false);
+    if (verdict.failure) throw await failure(engine, wait, id, name, verdict.failure, false);
     if (wait.clock.now().getTime() >= deadline) {
       // Slow rather than broken, as far as we can tell: worth retrying later.
-      throw await failure(docker, wait, id, name, `was not ${verdict.waitingFor} within ${Math.round(wait.timeoutMs / 1000)}s`, true);
+      throw await failure(engine, wait, id, name, `was not ${verdict.waitingFor} within ${Math.round(wait.timeoutMs / 1000)}s`, true);
     }
     await wait.clock.sleep(wait.pollMs, wait.signal);
   }

@@ -1,8 +1,9 @@
-// The stack's private networks: one bridge per tenant, not attachable by foreign containers.
+// The stack's private networks: one bridge per tenant, not attachable by foreign containers
+// (listed and removed with the project: ../engine-api/containers.ts).
 import type Dockerode from "dockerode";
 import { LABELS, type NetworkSpec } from "../stack-spec.ts";
-import { dockerCall, dockerCallIdempotent, dockerCallOrNull, isDockerStatus, translateDockerError } from "./errors.ts";
-import { assertOwnedBy, projectLabelFilter } from "./labels.ts";
+import { dockerCall, dockerCallOrNull, isDockerStatus, translateDockerError } from "./errors.ts";
+import { assertOwnedBy } from "./labels.ts";
 
 export async function ensureNetwork(docker: Dockerode, project: string, network: NetworkSpec): Promise<void> {
   const action = `inspecting network ${network.name}`;
@@ -25,19 +26,5 @@ export async function ensureNetwork(docker: Dockerode, project: string, network:
     if (!isDockerStatus(err, 409)) throw translateDockerError(err, `creating network ${network.name}`);
     const raced = await dockerCall(action, () => docker.getNetwork(network.name).inspect());
     assertOwnedBy(project, "network", network.name, raced.Labels);
-  }
-}
-
-/** Names of the networks of the project on the engine. */
-export async function projectNetworks(docker: Dockerode, project: string): Promise<string[]> {
-  const networks = await dockerCall(`listing networks of ${project}`, () =>
-    docker.listNetworks({ filters: projectLabelFilter(project) }),
-  );
-  return networks.map((n) => n.Name);
-}
-
-export async function removeProjectNetworks(docker: Dockerode, project: string): Promise<void> {
-  for (const name of await projectNetworks(docker, project)) {
-    await dockerCallIdempotent(`removing network ${name}`, () => docker.getNetwork(name).remove(), [404]);
   }
 }

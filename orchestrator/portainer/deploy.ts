@@ -2,6 +2,7 @@
 // "it exists": adopted if ours), and bring an existing one to "every service running" whatever
 // state it is in. Both deployment models are handled from the answers themselves: status 1 (sync,
 // up to 2.39) is done, status 3 (async, newest) is polled until 1, or 4 with its reason.
+import { projectContainers } from "../engine-api/containers.ts";
 import { DriverError } from "../errors.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import type { StackSpec } from "../stack-spec.ts";
@@ -44,7 +45,7 @@ export async function deployStack(
 }
 
 async function allRunning(proxy: DockerProxy, project: string, services: readonly string[]): Promise<boolean> {
-  const containers = await proxy.projectContainers(project);
+  const containers = await projectContainers(proxy, project);
   return services.length > 0 && services.every((service) => containers.some((c) => c.service === service && c.state === "running"));
 }
 
@@ -135,7 +136,7 @@ async function createOrAdopt(
   // Up to 2.39 Portainer records a stack only once compose up has finished, and containers do
   // not block a create: creating now, while another create's containers are being made, would
   // give two stacks for one project.
-  if ((await env.proxy.projectContainers(spec.project)).length > 0) {
+  if ((await projectContainers(env.proxy, spec.project)).length > 0) {
     throw new DriverError(
       `Containers of ${spec.project} exist on environment ${env.id} but Portainer has no stack for them: a deployment may still be ` +
         `running (Portainer up to 2.39 records a stack only when it has finished), or they are leftovers. The job will retry; ` +

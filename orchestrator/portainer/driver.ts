@@ -1,6 +1,7 @@
 // The StackDriver over Portainer's HTTP API: each tenant is an ordinary Portainer compose stack
 // ("client-<slug>") on one Docker environment, created from the fully rendered compose text;
-// health, logs and exec go through Portainer's Docker proxy. See README.md in this folder for
+// status, logs, exec and usage are read through Portainer's Docker proxy with the read side shared
+// with the Docker driver (../engine-api/). See README.md in this folder for
 // why it is shaped this way, and ../../docs/portainer-api.md for the API itself.
 //
 // What callers can rely on (the same contract as the Docker driver, with Portainer's semantics):
@@ -15,23 +16,24 @@
 //   kept. start and a later deploy recreate the containers from the stored file.
 // - remove deletes the stack (Portainer keeps named volumes), then removes what is left with the
 //   project label and, if asked, the volumes, through the Docker proxy.
-import type { ContainerHealth, ContainerState, ContainerStatus, ExecOptions, StackDriver, StackStatus } from "../driver.ts";
+import { systemClock, type Clock } from "../clock.ts";
+import type { ExecOptions, StackDriver, StackStatus } from "../driver.ts";
+import { removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
+import { serviceLogs } from "../engine-api/logs.ts";
+import { publishedPorts } from "../engine-api/ports.ts";
+import { secretValues } from "../engine-api/secrets.ts";
+import { projectStatus } from "../engine-api/status.ts";
+import { projectUsage } from "../engine-api/usage.ts";
 import { DriverError } from "../errors.ts";
 import type { OrchestratorLogger } from "../logger.ts";
-// Which environment values are secrets is the same question for both drivers.
-import { secretValues } from "../docker/secrets.ts";
-import { systemClock, type Clock } from "../clock.ts";
 import { PortainerClient } from "./client.ts";
 import { converge, deployStack } from "./deploy.ts";
-import type { DockerProxy, ProjectContainer } from "./docker-proxy.ts";
 import { describeChoice, resolveEnvironment, type Environment, type EnvironmentChoice } from "./environment.ts";
 import { PortainerApiError } from "./errors.ts";
-import { runExec } from "./exec.ts";
+import { runExecThroughProxy } from "./exec.ts";
 import { assertStackName, madeByTenantry, notOursError, servicesOf } from "./names.ts";
 import { STACK_STATUS, type Stack } from "./schemas.ts";
 import type { PortainerCredentials } from "./session.ts";
-import { demultiplex } from "./stream.ts";
-import { projectUsage } from "./usage.ts";
 
 export type { PortainerCredentials } from "./session.ts";
 
@@ -63,9 +65,6 @@ export interface PortainerDriver extends StackDriver {
   readonly description: string;
 }
 
-const STATES: readonly ContainerState[] = ["created", "running", "paused", "restarting", "removing", "exited", "dead"];
-const HEALTHS: readonly ContainerHealth[] = ["starting", "healthy", "unhealthy"];
-
 export function createPortainerDriver(options: PortainerDriverOptions): PortainerDriver {
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
@@ -92,14 +91,6 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
     return resolving;
   }
 
-  async function serviceContainer(proxy: DockerProxy, project: string, service: string): Promise<ProjectContainer> {
-    const [container] = await proxy.projectContainers(project, service);
-    if (!container) {
-      throw new DriverError(`Project ${project} has no container for service "${service}"; deploy the stack first.`, { transient: false });
-    }
-    return container;
-  }
-
   async function ownStack(env: Environment, project: string, action: string): Promise<{ stack: Stack; stored: string } | null> {
     const stack = await env.stacks.find(project);
     if (!stack) return null;
@@ -113,8 +104,7 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
     description: `portainer at ${client.target} (${wanted})`,
 
     async ping() {
-      const env = await environment();
-      await client.send(env.proxy.call("/_ping", { action: `pinging the Docker engine of environment ${env.id}` }));
+      await (await environment()).proxy.ping();
     },
 
     async deploy(spec, deployOptions) {
@@ -158,63 +148,26 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
         const stack = own.stack.Status === STACK_STATUS.deploying ? await env.stacks.settle(own.stack) : own.stack;
         await env.stacks.delete(stack);
       }
-      // What compose down did not remove: containers made outside the stack with its label.
-      for (const c of await env.proxy.projectContainers(project)) await env.proxy.remove("containers", c.id, c.name, { force: true, v: true });
-      for (const n of await env.proxy.projectNetworks(project)) await env.proxy.remove("networks", n.id, n.name);
-      // Portainer keeps named volumes on delete (reference §6.9): the tenant's data goes here.
-      if (removeOptions.removeVolumes) {
-        for (const volume of await env.proxy.projectVolumes(project)) await env.proxy.remove("volumes", volume, volume);
-      }
+      // What compose down did not remove (containers made outside the stack with its label), and
+      // the named volumes, which Portainer keeps on delete (reference §6.9): the tenant's data.
+      await removeProjectResources(env.proxy, project, removeOptions);
     },
 
     async status(project): Promise<StackStatus> {
       const env = await environment();
-      const containers: ContainerStatus[] = [];
-      for (const c of await env.proxy.projectContainers(project)) {
-        const info = await env.proxy.inspect(c.id, c.name);
-        if (!info) continue;
-        const ports: ContainerStatus["ports"] = [];
-        for (const [key, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
-          for (const b of bindings ?? []) ports.push({ hostIp: b.HostIp ?? "", hostPort: Number(b.HostPort), containerPort: Number.parseInt(key, 10) });
-        }
-        containers.push({
-          service: c.service,
-          containerName: c.name,
-          state: STATES.find((s) => s === info.State.Status) ?? "dead",
-          health: HEALTHS.find((h) => h === info.State.Health?.Status) ?? "none",
-          ports,
-        });
-      }
-      const exists =
-        containers.length > 0 ||
-        (await env.proxy.projectVolumes(project)).length > 0 ||
-        (await env.proxy.projectNetworks(project)).length > 0 ||
-        (await env.stacks.find(project)) !== null;
-      return { project, exists, containers };
+      const status = await projectStatus(env.proxy, project);
+      // A stopped stack has no container left (stop is compose down) but still exists.
+      return status.exists ? status : { ...status, exists: (await env.stacks.find(project)) !== null };
     },
 
     async logs(project, service, logOptions) {
-      const env = await environment();
-      const c = await serviceContainer(env.proxy, project, service);
-      const raw = await client.bytes(
-        env.proxy.call(`/containers/${encodeURIComponent(c.id)}/logs`, {
-          query: { stdout: 1, stderr: 1, tail: logOptions?.tail ?? 100 },
-          action: `reading logs of container ${c.name}`,
-        }),
-      );
-      return demultiplex(raw).combined;
+      return serviceLogs((await environment()).proxy, project, service, logOptions?.tail ?? 100);
     },
 
     async exec(project, service, execOptions: ExecOptions) {
       const env = await environment();
-      const c = await serviceContainer(env.proxy, project, service);
-      if (c.state !== "running") {
-        throw new DriverError(
-          `Service "${service}" of ${project} is ${c.state}, not running, so nothing can run in it; start the stack first.`,
-          { transient: c.state === "restarting" },
-        );
-      }
-      return runExec(env.proxy, c, execOptions, execLimits);
+      const c = await runningServiceContainer(env.proxy, project, service);
+      return runExecThroughProxy(env.proxy, c, execOptions, execLimits);
     },
 
     async usage(project) {
@@ -222,21 +175,7 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
     },
 
     async publishedPorts() {
-      const env = await environment();
-      const ports = new Set<number>();
-      const containers = await env.proxy.allContainers();
-      for (const c of containers) for (const p of c.Ports ?? []) if (p.PublicPort) ports.add(p.PublicPort);
-      // A stopped container publishes nothing now but takes its fixed ports back when started.
-      for (const c of containers.filter((c) => c.State !== "running")) {
-        const info = await env.proxy.inspect(c.Id, c.Id);
-        for (const bindings of Object.values(info?.HostConfig.PortBindings ?? {})) {
-          for (const b of bindings ?? []) {
-            const port = Number(b.HostPort);
-            if (Number.isInteger(port) && port > 0) ports.add(port);
-          }
-        }
-      }
-      return ports;
+      return publishedPorts((await environment()).proxy);
     },
   };
 }

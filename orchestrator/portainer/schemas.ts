@@ -41,55 +41,5 @@ export const stacks = z.array(stack);
 
 export const stackFile = z.object({ StackFileContent: z.string() });
 
-// The Docker Engine API, through /api/endpoints/{id}/docker/…
-
-export const containerSummary = z.object({
-  Id: z.string(),
-  Names: z.array(z.string()),
-  State: z.string(),
-  Labels: z.record(z.string(), z.string()).nullish(),
-  Ports: z.array(z.object({ PublicPort: z.number().optional() })).nullish(),
-});
-export type ContainerSummary = z.infer<typeof containerSummary>;
-export const containerList = z.array(containerSummary);
-
-const portBindings = z.record(z.string(), z.array(z.object({ HostIp: z.string().optional(), HostPort: z.string().optional() })).nullish());
-
-export const containerInspect = z.object({
-  Id: z.string(),
-  Name: z.string(),
-  State: z.object({
-    Status: z.string(),
-    Running: z.boolean(),
-    Health: z.object({ Status: z.string() }).nullish(),
-  }),
-  NetworkSettings: z.object({ Ports: portBindings.nullish() }),
-  HostConfig: z.object({ PortBindings: portBindings.nullish() }),
-});
-export type ContainerInspect = z.infer<typeof containerInspect>;
-
-export const volumeList = z.object({ Volumes: z.array(z.object({ Name: z.string() })).nullish() });
-
-export const networkList = z.array(z.object({ Id: z.string(), Name: z.string() }));
-
-export const execCreated = z.object({ Id: z.string().min(1) });
-
-export const execInspect = z.object({ Running: z.boolean(), ExitCode: z.number().int().nullable() });
-
-const cpuStats = z.object({
-  cpu_usage: z.object({ total_usage: z.number().optional() }).optional(),
-  system_cpu_usage: z.number().optional(),
-  online_cpus: z.number().optional(),
-});
-
-export const containerStats = z.object({
-  memory_stats: z
-    .object({
-      usage: z.number().optional(),
-      limit: z.number().optional(),
-      stats: z.object({ cache: z.number().optional(), inactive_file: z.number().optional() }).optional(),
-    })
-    .optional(),
-  cpu_stats: cpuStats.optional(),
-  precpu_stats: cpuStats.optional(),
-});
+// The Docker Engine API's answers through /api/endpoints/{id}/docker/… are the engine's own:
+// their schemas are shared with the Docker driver (../engine-api/wire.ts).
