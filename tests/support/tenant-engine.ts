@@ -29,9 +29,14 @@ export interface TenantLab {
 }
 
 /** A port range no other lab uses: a block of 100 ports above a free one. */
-async function portRange(size = 100): Promise<string> {
+export async function freePortRange(size = 100): Promise<{ first: number; last: number }> {
   const first = 20000 + ((await freePort()) % 400) * 100;
-  return `${first}-${first + size - 1}`;
+  return { first, last: first + size - 1 };
+}
+
+async function portRange(size = 100): Promise<string> {
+  const { first, last } = await freePortRange(size);
+  return `${first}-${last}`;
 }
 
 export async function startTenantLab(env: Record<string, string> = {}): Promise<TenantLab> {
