@@ -8,6 +8,7 @@ import { requestJob, writeAudit, type DatabaseWriter, type LifecycleAction } fro
 import type { AdminSessionInfo } from "./admin-auth.server";
 import type { AppServices } from "~/services.server";
 import type { AdminMessageKey } from "~/i18n/admin-messages";
+import { DAYS_MAX, DAYS_MIN, PLAN_NAME, type TenantActionInput } from "~/forms/admin/tenant-action";
 import { actionLabelKey, type AdminAction } from "./admin-action-names";
 
 /** A message for the admin, as a key of the console's translations and its values. */
@@ -29,10 +30,9 @@ export async function performAdminAction(
   services: Pick<AppServices, "prisma" | "now">,
   session: AdminSessionInfo,
   tenantId: string,
-  action: AdminAction,
-  form: FormData,
+  input: TenantActionInput,
 ): Promise<AdminMessage> {
-  return services.prisma.$transaction((tx) => actOnTenant(tx, services.now(), session.admin.email, tenantId, action, form), {
+  return services.prisma.$transaction((tx) => actOnTenant(tx, services.now(), session.admin.email, tenantId, input), {
     maxWait: 10_000,
     timeout: 30_000,
   });
@@ -43,9 +43,9 @@ async function actOnTenant(
   now: Date,
   who: string,
   tenantId: string,
-  action: AdminAction,
-  form: FormData,
+  input: TenantActionInput,
 ): Promise<AdminMessage> {
+  const action = input.intent;
   await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId} FOR UPDATE`;
   const tenant = await tx.tenant.findUnique({ where: { id: tenantId }, include: { subscription: true } });
   if (!tenant) throw new ActionRefused({ key: "refused.missing" });
@@ -64,7 +64,7 @@ async function actOnTenant(
     return { key: "result.queued", values: { action: actionLabelKey(action), job: jobId.slice(0, 8) } };
   };
 
-  switch (action) {
+  switch (input.intent) {
     case "suspend":
       return queue("suspend", "suspended");
     case "resume":
@@ -77,7 +77,7 @@ async function actOnTenant(
     case "resend":
       return queue("resend_credentials");
     case "destroy":
-      if (String(form.get("confirmSlug") ?? "").trim() !== tenant.slug) {
+      if (input.confirmSlug.trim() !== tenant.slug) {
         throw new ActionRefused({ key: "refused.slug", values: { slug: tenant.slug } });
       }
       return queue("destroy", "destroyed");
@@ -86,8 +86,9 @@ async function actOnTenant(
       if (tenant.desiredState !== "destroyed" || tenant.actualState !== "failed") throw new ActionRefused({ key: "refused.retryDestroy" });
       return queue("destroy", "destroyed");
     case "extend": {
-      const days = Number(form.get("days"));
-      if (!Number.isInteger(days) || days < 1 || days > 365) throw new ActionRefused({ key: "refused.days" });
+      // The form's schema checks the range too; here it is the model's invariant, whoever calls.
+      const { days } = input;
+      if (!Number.isInteger(days) || days < DAYS_MIN || days > DAYS_MAX) throw new ActionRefused({ key: "refused.days" });
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const from = Math.max(now.getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
       const trialEndsAt = new Date(from + days * DAY);
@@ -99,8 +100,8 @@ async function actOnTenant(
       return { key: "result.extended", values: { days, date: trialEndsAt.toISOString().slice(0, 10) } };
     }
     case "plan": {
-      const plan = String(form.get("plan") ?? "").trim().toLowerCase();
-      if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(plan)) throw new ActionRefused({ key: "refused.planName" });
+      const plan = input.plan.trim().toLowerCase();
+      if (!PLAN_NAME.test(plan)) throw new ActionRefused({ key: "refused.planName" });
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const converting = plan !== "trial" && tenant.subscription.status === "trialing";
       await tx.subscription.update({

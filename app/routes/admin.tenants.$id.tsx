@@ -68,7 +68,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   const { intent } = parsed.input;
   try {
-    return json({ message: say(t, await performAdminAction(context.services, session, tenantId, intent, form)) });
+    return json({ message: say(t, await performAdminAction(context.services, session, tenantId, parsed.input)) });
   } catch (error) {
     if (!(error instanceof ActionRefused)) throw error;
     await recordRefusal(context.services.prisma, who, tenantId, intent, error.reason);

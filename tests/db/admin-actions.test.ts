@@ -21,11 +21,6 @@ const session: AdminSessionInfo = {
   admin: { id: "admin-id", email: "operator@vendor.test", role: "operator" },
 };
 const services = () => ({ prisma: t.db.prisma, now: () => new Date() });
-const form = (fields: Record<string, string> = {}) => {
-  const data = new FormData();
-  for (const [name, value] of Object.entries(fields)) data.set(name, value);
-  return data;
-};
 
 let counter = 0;
 async function activeTenant() {
@@ -73,7 +68,7 @@ afterEach(async () => {
 describe(`admin actions (${process.env.TEST_DB_KIND})`, () => {
   it("queues a lifecycle action with its desired state, its job and its audit entry together", async () => {
     const tenant = await activeTenant();
-    const message = await performAdminAction(services(), session, tenant.id, "suspend", form());
+    const message = await performAdminAction(services(), session, tenant.id, { intent: "suspend" });
     const { tenant: after, jobs, audit } = await rowsOf(tenant.id);
     expect(after.desiredState).toBe("suspended");
     expect(jobs).toHaveLength(1);
@@ -91,7 +86,7 @@ describe(`admin actions (${process.env.TEST_DB_KIND})`, () => {
     const tenant = await activeTenant();
     await failInsertsInto(table);
     await expect(
-      performAdminAction(services(), session, tenant.id, "destroy", form({ confirmSlug: tenant.slug })),
+      performAdminAction(services(), session, tenant.id, { intent: "destroy", confirmSlug: tenant.slug }),
     ).rejects.toThrow(/insert refused by the test/);
     const { tenant: after, jobs, audit } = await rowsOf(tenant.id);
     expect(after.desiredState).toBe("active");
@@ -102,10 +97,10 @@ describe(`admin actions (${process.env.TEST_DB_KIND})`, () => {
   it("a billing action whose audit entry cannot be written leaves the subscription as it was", async () => {
     const tenant = await activeTenant();
     await failInsertsInto("AuditLog");
-    await expect(performAdminAction(services(), session, tenant.id, "plan", form({ plan: "pro" }))).rejects.toThrow(
+    await expect(performAdminAction(services(), session, tenant.id, { intent: "plan", plan: "pro" })).rejects.toThrow(
       /insert refused by the test/,
     );
-    await expect(performAdminAction(services(), session, tenant.id, "extend", form({ days: "30" }))).rejects.toThrow(
+    await expect(performAdminAction(services(), session, tenant.id, { intent: "extend", days: 30 })).rejects.toThrow(
       /insert refused by the test/,
     );
     const { tenant: after, audit } = await rowsOf(tenant.id);
@@ -115,7 +110,7 @@ describe(`admin actions (${process.env.TEST_DB_KIND})`, () => {
 
   it("a refused action writes only its refusal entry", async () => {
     const tenant = await activeTenant();
-    const refusal = await performAdminAction(services(), session, tenant.id, "destroy", form({ confirmSlug: "not-the-slug" })).then(
+    const refusal = await performAdminAction(services(), session, tenant.id, { intent: "destroy", confirmSlug: "not-the-slug" }).then(
       () => null,
       (error: unknown) => error,
     );
