@@ -75,16 +75,11 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
           // Active, audited, the job's password stored as the tenant's and the credentials email
           // queued: all or none. A tenant provisioned before (a returning customer, a retry after
           // an active phase) is told its login changed: its former password no longer works.
-          const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
-          await context.withLease(async (tx) => {
-            const password = await storedJobPassword(deps, tx, context);
-            if (password === null) return assertHandedOver(tx, idempotencyKey);
+          await handOverJobPassword(deps, context, async (tx) => {
             const provisionedBefore = await tx.auditLog.count({ where: { tenantId: context.tenant.id, action: "tenant.provisioned" } });
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "active", progress: null } });
             await writeAudit(tx, { ...auditActor(context), action: "tenant.provisioned", tenantId: context.tenant.id, outcome: "succeeded" });
-            await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
-            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
-            await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: provisionedBefore > 0 });
+            return { resent: provisionedBefore > 0 };
           });
         },
       },
@@ -218,21 +213,38 @@ function resendCredentialsJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "send",
         async run(context) {
-          const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
-          await context.withLease(async (tx) => {
-            const password = await storedJobPassword(deps, tx, context);
-            if (password === null) return assertHandedOver(tx, idempotencyKey);
-            await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
-            await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
+          await handOverJobPassword(deps, context, async (tx) => {
             await tx.tenant.update({ where: { id: context.tenant.id }, data: { progress: null } });
             await writeAudit(tx, { ...auditActor(context), action: "tenant.credentials_resent", tenantId: context.tenant.id, outcome: "succeeded" });
-            await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent: true });
+            return { resent: true };
           });
         },
       },
     ],
     markFailed: (context, reason) => markFailed(context, "tenant.resend_credentials_failed", reason, "keep"),
   };
+}
+
+/**
+ * In one fenced transaction: the job's password becomes the tenant's, its copy under the job's name
+ * is deleted, `record` writes the step's own state and audit entry, and the credentials email is
+ * queued under a key of the job. A re-run after that commit finds the password gone and checks the
+ * hand-over happened instead of drawing a new one.
+ */
+async function handOverJobPassword(
+  deps: LifecycleDeps,
+  context: JobContext,
+  record: (tx: Prisma.TransactionClient) => Promise<{ resent: boolean }>,
+) {
+  const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
+  await context.withLease(async (tx) => {
+    const password = await storedJobPassword(deps, tx, context);
+    if (password === null) return assertHandedOver(tx, idempotencyKey);
+    await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
+    await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
+    const { resent } = await record(tx);
+    await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent });
+  });
 }
 
 /**

@@ -6,24 +6,11 @@ import { readFile } from "node:fs/promises";
 import http from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formFields as person } from "../support/signup-fixtures.ts";
 import { createPostgresDatabase } from "../support/test-database.ts";
 import { postSignup, spawnPortal, freePort, startPortal, type Portal } from "../support/portal.ts";
 
 const MB = 1024 * 1024;
-
-function person(overrides: Record<string, string> = {}) {
-  const n = Math.random().toString(36).slice(2, 8);
-  return {
-    firstName: "Jean",
-    lastName: "Martin",
-    email: `jean.${n}@example.com`,
-    company: `Martin ${n}`,
-    phone: "06 12 34 56 78",
-    acceptTerms: "on",
-    signupKey: `key-${n}-0123456789abcdef`,
-    ...overrides,
-  };
-}
 
 interface Upload {
   status: number;

@@ -5,22 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formFields as person } from "../support/signup-fixtures.ts";
 import { createPostgresDatabase } from "../support/test-database.ts";
 import { freePort, postSignup, spawnPortal, startPortal, type Portal } from "../support/portal.ts";
-
-function person(overrides: Record<string, string> = {}) {
-  const n = Math.random().toString(36).slice(2, 8);
-  return {
-    firstName: "Jean",
-    lastName: "Martin",
-    email: `jean.${n}@example.com`,
-    company: `Martin ${n}`,
-    phone: "06 12 34 56 78",
-    acceptTerms: "on",
-    signupKey: `key-${n}-0123456789abcdef`,
-    ...overrides,
-  };
-}
 
 describe("portal on the embedded database", () => {
   let portal: Portal;

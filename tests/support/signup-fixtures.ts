@@ -32,3 +32,18 @@ export function signupContext(overrides: Partial<SignupContext> = {}): SignupCon
     ...overrides,
   };
 }
+
+/** The signup form's fields as a browser posts them (strings, a fresh email, company and key). */
+export function formFields(overrides: Record<string, string> = {}): Record<string, string> {
+  const n = Math.random().toString(36).slice(2, 8);
+  return {
+    firstName: "Jean",
+    lastName: "Martin",
+    email: `jean.${n}@example.com`,
+    company: `Martin ${n}`,
+    phone: "06 12 34 56 78",
+    acceptTerms: "on",
+    signupKey: `key-${n}-0123456789abcdef`,
+    ...overrides,
+  };
+}
