@@ -2,7 +2,7 @@
 // orchestrator (templates validated, secrets key loaded). A broken template or key stops the boot.
 import path from "node:path";
 import { openDatabase, type Database } from "../prisma/database.ts";
-import { createOrchestrator, loadOrCreateKeyFile, parseSecretKey, type Orchestrator } from "../orchestrator/index.ts";
+import { createOrchestrator, loadOrCreateKeyFile, parseSecretKey, type Clock, type Orchestrator } from "../orchestrator/index.ts";
 import { issueSetupToken } from "./admin/first-run.server";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
@@ -48,6 +48,7 @@ export async function openOrchestratorFor(
   config: AppConfig,
   database: Database,
   logger: Logger,
+  clock: Clock,
   hooks: { afterStepWork?: (step: string) => Promise<void> } = {},
 ): Promise<Orchestrator> {
   const o = config.orchestrator;
@@ -68,6 +69,10 @@ export async function openOrchestratorFor(
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     leaseMs: o.leaseMs,
+    clock,
+    time: config.time,
+    schedulerPollMs: config.time.schedulerPollMs,
+    notify: config.notify,
     ...hooks,
   });
 }

@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import type { DriverConfig } from "../orchestrator/index.ts";
+import type { DriverConfig, NotifySettings, TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -78,6 +78,38 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\/[^/]/, "must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465")
     .optional(),
   MAIL_FROM: z.string().min(3).default("Tenantry <no-reply@localhost>"),
+  SCHEDULER: flag.default(true),
+  TRIAL_REMINDER_DAYS: z
+    .string()
+    .regex(/^\s*\d{1,3}(\s*,\s*\d{1,3})*\s*$/, "must be days before the trial's end, separated by commas, e.g. 7,1")
+    .transform((v) => [...new Set(v.split(",").map((d) => Number(d.trim())))].filter((d) => d > 0).sort((a, b) => b - a))
+    .default([7, 1]),
+  SUSPENDED_DAYS_BEFORE_TERMINATION: wholeNumber(1, 3650).default(30),
+  FINAL_DUMP_RETENTION_DAYS: wholeNumber(1, 3650).default(90),
+  ERASE_TERMINATED_AFTER_DAYS: wholeNumber(1, 3650).default(90),
+  RECONCILE_INTERVAL_MINUTES: wholeNumber(1, 60)
+    .refine((m) => 60 % m === 0, "must divide an hour evenly (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+    .default(5),
+  USAGE_INTERVAL_MINUTES: wholeNumber(5, 60)
+    .refine((m) => 60 % m === 0, "must divide an hour evenly (5, 6, 10, 12, 15, 20, 30 or 60)")
+    .default(60),
+  USAGE_RETENTION_DAYS: wholeNumber(1, 3650).default(30),
+  MAIL_BACKLOG_ALERT_THRESHOLD: wholeNumber(1, 1000000).default(10),
+  NOTIFY_MODE: z.enum(["send", "mock"], { message: "must be send or mock (mock logs what would be sent)" }).optional(),
+  NOTIFY_EMAILS: z
+    .string()
+    .transform((v) => v.split(",").map((e) => e.trim()).filter(Boolean))
+    .pipe(z.array(z.email("must be email addresses separated by commas, e.g. ops@vendor.com,cto@vendor.com")))
+    .default([]),
+  NOTIFY_WEBHOOK_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "must be an http:// or https:// URL")
+    .optional(),
+  NOTIFY_WEBHOOK_FORMAT: z.enum(["json", "slack", "teams"], { message: "must be json, slack or teams" }).default("json"),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters (openssl rand -hex 32)").optional(),
+  VENDOR_NAME: z.string().min(1).max(100).default("Tenantry"),
+  NOTIFY_LOCALE: z.enum(["en", "fr"], { message: "must be en or fr" }).default("en"),
+  SCHEDULER_POLL_SECONDS: wholeNumber(1, 3600).default(15),
 });
 
 export type AppConfig = {
@@ -117,6 +149,9 @@ export type AppConfig = {
     /** A crashed worker's job is taken over this long after its last heartbeat. */
     leaseMs: number;
   };
+  /** Periodic tasks (trials, reconciliation, usage, retention, reports): see orchestrator/scheduler. */
+  time: TimeSettings & { runScheduler: boolean; schedulerPollMs: number };
+  notify: NotifySettings;
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -179,6 +214,29 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       concurrency: e.PROVISIONING_CONCURRENCY,
       timeoutMs: e.PROVISIONING_TIMEOUT_SECONDS * 1000,
       leaseMs: e.WORKER_LEASE_SECONDS * 1000,
+    },
+    time: {
+      runScheduler: e.SCHEDULER,
+      schedulerPollMs: e.SCHEDULER_POLL_SECONDS * 1000,
+      trialReminderDays: e.TRIAL_REMINDER_DAYS,
+      suspendedDaysBeforeTermination: e.SUSPENDED_DAYS_BEFORE_TERMINATION,
+      dumpRetentionDays: e.FINAL_DUMP_RETENTION_DAYS,
+      eraseTerminatedAfterDays: e.ERASE_TERMINATED_AFTER_DAYS,
+      reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+      usageIntervalMinutes: e.USAGE_INTERVAL_MINUTES,
+      usageRetentionDays: e.USAGE_RETENTION_DAYS,
+      dumpsDir: path.join(dataDir, "dumps"),
+      mailBacklogAlertThreshold: e.MAIL_BACKLOG_ALERT_THRESHOLD,
+    },
+    notify: {
+      // Nothing is sent until a channel is configured: without one, mock mode logs what would be.
+      mode: e.NOTIFY_MODE ?? (e.NOTIFY_WEBHOOK_URL || e.NOTIFY_EMAILS.length > 0 ? "send" : "mock"),
+      emails: e.NOTIFY_EMAILS,
+      ...(e.NOTIFY_WEBHOOK_URL
+        ? { webhook: { url: e.NOTIFY_WEBHOOK_URL, format: e.NOTIFY_WEBHOOK_FORMAT, ...(e.NOTIFY_WEBHOOK_SECRET ? { secret: e.NOTIFY_WEBHOOK_SECRET } : {}) } }
+        : {}),
+      vendorName: e.VENDOR_NAME,
+      locale: e.NOTIFY_LOCALE,
     },
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
@@ -265,7 +323,9 @@ function driverConfig(e: Env): DriverConfig {
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
-  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD") return "***";
+  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET") return "***";
+  // Slack's and Teams' webhook addresses are themselves the credential.
+  if (key === "NOTIFY_WEBHOOK_URL") return value.replace(/^(https?:\/\/[^/]*).*$/, "$1/***");
   // Credentials do not belong in the URL, but if someone put them there, they stay unseen.
   if (key === "PORTAINER_URL") return value.replace(/\/\/[^@/]*@/, "//***@");
   if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

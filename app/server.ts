@@ -6,6 +6,7 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { signInGate } from "./admin/sign-in-gate";
 import { announceFirstRun, openDatabaseFor, openOrchestratorFor } from "./boot.server";
+import { clockFromEnvironment } from "./clock.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { limitRequestBodies } from "./http/body-limit";
 import { remixHandler } from "./http/remix-handler";
@@ -20,12 +21,17 @@ async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
 
+  const clock = clockFromEnvironment(process.env);
   const database = await openDatabaseFor(config, logger);
   await announceFirstRun(database, logger);
-  const orchestrator = await openOrchestratorFor(config, database, logger);
+  const orchestrator = await openOrchestratorFor(config, database, logger, clock);
   // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
+  // The scheduler runs beside it (SCHEDULER=false to leave it to other processes): each periodic
+  // task runs once per period however many processes run it.
   const worker = config.orchestrator.runWorker ? orchestrator.startWorker() : null;
   const mailSender = config.orchestrator.runWorker ? orchestrator.startMailSender() : null;
+  const notificationSender = config.orchestrator.runWorker ? orchestrator.startNotificationSender() : null;
+  const scheduler = config.orchestrator.runWorker && config.time.runScheduler ? orchestrator.startScheduler() : null;
   logger.info("email delivery", {
     to: orchestrator.mailDescription,
     ...(config.mail.smtpUrl ? {} : { hint: "no SMTP_URL: messages are kept in the development mailbox; list them with `npm run mailbox`" }),
@@ -37,7 +43,7 @@ async function main() {
     logger,
     orchestrator,
     pingDatabase: () => database.ping(),
-    now: () => new Date(),
+    now: () => clock.now(),
   };
 
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
@@ -82,8 +88,10 @@ async function main() {
     stopping = true;
     logger.info("stopping", { signal });
     server.close(async () => {
+      await scheduler?.stop();
       await worker?.stop();
       await mailSender?.stop();
+      await notificationSender?.stop();
       await database.close();
       process.exit(0);
     });

@@ -1,7 +1,9 @@
 // The provisioning worker on its own (`npm run worker`), for running it apart from the portal
-// (then start the portal with WORKER=false). Both share the database.
+// (then start the portal with WORKER=false). Both share the database. It also delivers email and
+// operator notifications and runs the scheduler (SCHEDULER=false leaves that to other processes).
 import { setTimeout as sleep } from "node:timers/promises";
 import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
+import { clockFromEnvironment } from "./clock.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
 import { settingHintLine } from "./setting-hints.server";
@@ -25,13 +27,17 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const database = await openDatabaseFor(config, logger);
   const pause = crashTestPause(process.env.TENANTRY_CRASH_TEST_PAUSE);
-  const orchestrator = await openOrchestratorFor(config, database, logger, pause ? { afterStepWork: pause } : {});
+  const orchestrator = await openOrchestratorFor(config, database, logger, clockFromEnvironment(process.env), pause ? { afterStepWork: pause } : {});
   const worker = orchestrator.startWorker();
   const mailSender = orchestrator.startMailSender();
+  const notificationSender = orchestrator.startNotificationSender();
+  const scheduler = config.time.runScheduler ? orchestrator.startScheduler() : null;
   const stop = async (signal: string) => {
     logger.info("stopping the worker", { signal });
+    await scheduler?.stop();
     await worker.stop();
     await mailSender.stop();
+    await notificationSender.stop();
     await database.close();
     process.exit(0);
   };

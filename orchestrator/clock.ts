@@ -21,3 +21,11 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+
+/**
+ * The system's time moved by `offsetMs()` (read at each call): how a test moves a whole process
+ * forward in time (app/clock.server.ts reads the offset from a file). Sleeps stay real.
+ */
+export function offsetClock(offsetMs: () => number): Clock {
+  return { now: () => new Date(Date.now() + offsetMs()), sleep: systemClock.sleep };
+}

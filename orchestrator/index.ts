@@ -20,10 +20,27 @@ import type { OrchestratorLogger } from "./logger.ts";
 import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
 import { loadTemplates } from "./templates/load.ts";
+import { retentionTask } from "./customers/retention-task.ts";
+import { mailBacklogTask } from "./notify/mail-backlog-task.ts";
+import { raiseNotification } from "./notify/alerts.ts";
+import { sendTestNotification, startNotificationSender, type NotificationSender } from "./notify/sender.ts";
+import { weeklyReportTask } from "./notify/weekly-report-task.ts";
+import { reconcileTask } from "./reconcile/reconcile-task.ts";
+import type { NotifySettings, SchedulerDeps, TimeSettings } from "./scheduler/deps.ts";
+import { latestRuns, type RunRecord } from "./scheduler/run-store.ts";
+import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./scheduler/scheduler.ts";
+import type { ScheduledTask } from "./scheduler/task.ts";
+import { trialLifecycleTask } from "./trials/trial-lifecycle-task.ts";
+import { usageTask } from "./usage/usage-task.ts";
 
 export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
+export type { Scheduler, RunReport } from "./scheduler/scheduler.ts";
+export type { RunRecord } from "./scheduler/run-store.ts";
+export type { NotifySettings, TimeSettings, WebhookFormat } from "./scheduler/deps.ts";
+export type { NotificationSender } from "./notify/sender.ts";
+export { offsetClock, systemClock, type Clock } from "./clock.ts";
 export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
 export { readDevMailbox, DEV_MAILBOX_RETENTION_MS, type StoredMail } from "./mail/dev-mailbox.ts";
 export { retryFailedEmail } from "./mail/outbox.ts";
@@ -76,6 +93,12 @@ export interface OrchestratorOptions {
   mailMaxAttempts?: number;
   /** Delays between deliveries (default from 30 s, doubling, up to 30 minutes). */
   mailBackoff?: BackoffPolicy;
+  /** Trials, retention, reconciliation and usage (defaults: defaultTimeSettings). */
+  time?: Partial<TimeSettings>;
+  /** Operators' notifications (default: mock mode, logged only). */
+  notify?: Partial<NotifySettings>;
+  /** How often the scheduler looks at its tasks (default 15 s). */
+  schedulerPollMs?: number;
   /** Test hook for crash tests (see JobRunnerOptions.afterStepWork). */
   afterStepWork?: (step: string) => Promise<void>;
 }
@@ -96,6 +119,40 @@ export interface Orchestrator {
   usage(tenantId: string): Promise<ContainerUsage[]>;
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
+  /** Starts the periodic tasks (trials, reconciliation, usage, retention, reports). */
+  startScheduler(): Scheduler;
+  /** Starts delivering operator notifications (webhook; email goes through the outbox). */
+  startNotificationSender(): NotificationSender;
+  /** One pass of every task as of `at` (`npm run tasks -- run-due`). */
+  runDueTasks(at: Date): Promise<RunReport[]>;
+  /** Each task with its period, last run and next period's start. */
+  listTasks(): Promise<TaskListing[]>;
+  /** Sends a test notification through every configured channel (`npm run notify:test`). */
+  sendTestNotification(): Promise<string[]>;
+}
+
+export interface TaskListing {
+  name: string;
+  description: string;
+  period: string;
+  lastRun: RunRecord | null;
+  /** When the next period starts (the task runs in its first poll after that). */
+  nextPeriodAt: Date;
+}
+
+/** The defaults of every time setting; `dumpsDir` under the working directory's data folder. */
+export function defaultTimeSettings(): TimeSettings {
+  return {
+    trialReminderDays: [7, 1],
+    suspendedDaysBeforeTermination: 30,
+    dumpRetentionDays: 90,
+    eraseTerminatedAfterDays: 90,
+    reconcileIntervalMinutes: 5,
+    usageIntervalMinutes: 60,
+    usageRetentionDays: 30,
+    dumpsDir: path.resolve("data", "dumps"),
+    mailBacklogAlertThreshold: 10,
+  };
 }
 
 /** Loads and validates the templates (a broken template stops the boot), then wires everything. */
@@ -111,6 +168,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   }
   const clock = options.clock ?? systemClock;
   const { driver, engineDescription } = createDriver(options, clock);
+  const time: TimeSettings = { ...defaultTimeSettings(), ...options.time };
+  const notify: NotifySettings = { mode: "mock", emails: [], vendorName: "Tenantry", locale: "en", ...options.notify };
   const deps: LifecycleDeps = {
     prisma: options.prisma,
     driver,
@@ -122,6 +181,32 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     portRange: options.portRange,
     bindAddress: options.bindAddress,
     tenantUrl: options.tenantUrl,
+    finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
+  };
+  const schedulerDeps: SchedulerDeps = { ...deps, time, notify };
+  const tasks: ScheduledTask[] = [
+    reconcileTask(schedulerDeps),
+    trialLifecycleTask(schedulerDeps),
+    usageTask(schedulerDeps),
+    retentionTask(schedulerDeps),
+    mailBacklogTask(schedulerDeps),
+    weeklyReportTask(schedulerDeps),
+  ];
+  const schedulerOptions = {
+    prisma: options.prisma,
+    clock,
+    logger: options.logger,
+    tasks,
+    pollIntervalMs: options.schedulerPollMs ?? 15_000,
+    // A task that gave up for its period: the operators hear of it once.
+    onRunFailed: (failure: { task: string; periodKey: string; attempts: number; error: string }) =>
+      raiseNotification(options.prisma, {
+        idempotencyKey: `alert.task_failed:${failure.task}:${failure.periodKey}`,
+        kind: failure.task === "reconcile" ? "alert.reconciliation_failed" : "alert.task_failed",
+        severity: "critical",
+        title: `Scheduled task ${failure.task} failed`,
+        fields: { task: failure.task, period: failure.periodKey, attempts: failure.attempts, error: failure.error.slice(0, 500) },
+      }),
   };
   const transport = (): MailTransport =>
     options.mail.smtpUrl ? smtpTransport(options.mail.smtpUrl) : devMailboxTransport(options.mail.devMailboxDir, deps.secretBox);
@@ -163,6 +248,21 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
     usage: async (tenantId) => (driver.usage ? driver.usage(projectName(await slugOf(tenantId))) : []),
     ping: () => driver.ping(),
+    startScheduler: () => startScheduler(schedulerOptions),
+    startNotificationSender: () => startNotificationSender(schedulerDeps, { pollIntervalMs: options.pollIntervalMs ?? 1_000 }),
+    runDueTasks: (at) => runDueTasks(schedulerOptions, at),
+    async listTasks() {
+      const runs = await latestRuns(options.prisma, tasks.map((t) => t.name));
+      const now = clock.now();
+      return tasks.map((task) => ({
+        name: task.name,
+        description: task.description,
+        period: task.period.description,
+        lastRun: runs.get(task.name) ?? null,
+        nextPeriodAt: task.period.next(task.period.startOf(now)),
+      }));
+    },
+    sendTestNotification: () => sendTestNotification(schedulerDeps),
   };
 }
 

@@ -2,8 +2,13 @@
 // either). Keys are shared by both languages, so a missing translation is a type error.
 import type { Locale } from "./locale";
 import { catalogTranslator, type Translator } from "./messages";
+import { dataRightsEn, dataRightsFr } from "./admin/data-rights";
+import { reconcileEn, reconcileFr } from "./admin/reconcile";
+import { tasksEn, tasksFr } from "./admin/tasks";
+import { usageEn, usageFr } from "./admin/usage";
 
-const en = {
+// Each area of the console past the first ones keeps its sentences in app/i18n/admin/<area>.ts.
+const coreEn = {
   "nav.dashboard": "Dashboard",
   "nav.tenants": "Tenants",
   "nav.audit": "Audit log",
@@ -122,9 +127,11 @@ const en = {
   "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 } as const;
 
+const en = { ...coreEn, ...dataRightsEn, ...reconcileEn, ...tasksEn, ...usageEn };
+
 export type AdminMessageKey = keyof typeof en;
 
-const fr: Record<AdminMessageKey, string> = {
+const coreFr: Record<keyof typeof coreEn, string> = {
   "nav.dashboard": "Tableau de bord",
   "nav.tenants": "Clients",
   "nav.audit": "Journal d'audit",
@@ -242,6 +249,8 @@ const fr: Record<AdminMessageKey, string> = {
   "mailbox.bodiesHidden": "Les messages contiennent les mots de passe temporaires des clients : leur texte n'est montré qu'aux opérateurs et aux propriétaires.",
   "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",
 };
+
+const fr: Record<AdminMessageKey, string> = { ...coreFr, ...dataRightsFr, ...reconcileFr, ...tasksFr, ...usageFr };
 
 export type AdminTranslate = Translator<AdminMessageKey>;
 

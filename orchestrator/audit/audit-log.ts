@@ -15,7 +15,8 @@ export type AuditOutcome = "succeeded" | "failed" | "refused" | "queued";
 // queries that count entries (signup limits, "was this tenant provisioned before") know its name.
 const ADMIN_TENANT_ACTIONS = ["suspend", "resume", "restart", "retry", "resend", "extend", "plan", "destroy", "retry_destroy"] as const;
 const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_failed", "login_throttled", "unlocked", "email_retry"] as const;
-const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address"] as const;
+const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address", "reminded", "expired"] as const;
+const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
 const SUBSCRIPTION_ACTIONS = ["converted"] as const;
 const TENANT_ACTIONS = [
   "provisioned",
@@ -30,11 +31,21 @@ const TENANT_ACTIONS = [
   "restart_failed",
   "destroy_failed",
   "resend_credentials_failed",
+  "terminated",
+  "terminate_failed",
+  "dump_written",
+  "dump_deleted",
+  "drift_detected",
+  "repaired",
+  "repair_failed",
+  "flagged",
+  "engine_unreachable",
 ] as const;
 
 export type AuditAction =
   | `admin.${(typeof ADMIN_TENANT_ACTIONS)[number] | (typeof ADMIN_ACCOUNT_ACTIONS)[number]}`
   | `trial.${(typeof TRIAL_ACTIONS)[number]}`
+  | `customer.${(typeof CUSTOMER_ACTIONS)[number]}`
   | `subscription.${(typeof SUBSCRIPTION_ACTIONS)[number]}`
   | `tenant.${(typeof TENANT_ACTIONS)[number]}`;
 
@@ -43,6 +54,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   ...ADMIN_TENANT_ACTIONS.map((a) => `admin.${a}` as const),
   ...ADMIN_ACCOUNT_ACTIONS.map((a) => `admin.${a}` as const),
   ...TRIAL_ACTIONS.map((a) => `trial.${a}` as const),
+  ...CUSTOMER_ACTIONS.map((a) => `customer.${a}` as const),
   ...SUBSCRIPTION_ACTIONS.map((a) => `subscription.${a}` as const),
   ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
 ];

@@ -4,7 +4,7 @@
 // them (a signup's tenant, an admin's desired state). The worker claims the job once it commits.
 import { writeAudit, type AuditEntry, type DatabaseWriter } from "../audit/audit-log.ts";
 
-export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision" | "resend_credentials";
+export type LifecycleAction = "suspend" | "resume" | "restart" | "destroy" | "provision" | "resend_credentials" | "terminate" | "reconcile";
 
 export interface JobRequest {
   tenantId: string;

@@ -21,6 +21,8 @@ export interface LifecycleDeps {
   bindAddress: string;
   /** The address customers reach their instance at, with {port} and {slug} to fill in. */
   tenantUrl: string;
+  /** Where the final dump of a terminated tenant is written, and how long it is kept. */
+  finalDumps: { dir: string; retentionDays: number };
 }
 
 /** The customer-facing address of a tenant's app. */

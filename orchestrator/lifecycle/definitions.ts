@@ -6,9 +6,12 @@ import type { Prisma, TenantActualState } from "../../prisma/generated/client.ts
 import { writeAudit, type AuditAction } from "../audit/audit-log.ts";
 import { OrchestratorError } from "../errors.ts";
 import type { JobContext, JobDefinition, StepDefinition } from "../jobs/run-job.ts";
+import { raiseNotification } from "../notify/alerts.ts";
 import { releasePorts } from "../ports.ts";
 import { projectName, type LifecycleDeps } from "./context.ts";
 import { createInitialUser } from "./initial-user.ts";
+import { repairJob } from "../reconcile/repair-job.ts";
+import { terminateJob } from "./terminate.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { queueCredentialsEmail } from "./credentials-email.ts";
 import { INITIAL_PASSWORD, jobPassword, jobPasswordName, replaceSecret, storedJobPassword, tenantStack } from "./tenant-stack.ts";
@@ -21,6 +24,8 @@ export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDef
     restart: restartJob(deps),
     destroy: destroyJob(deps),
     resend_credentials: resendCredentialsJob(deps),
+    terminate: terminateJob(deps),
+    reconcile: repairJob(deps),
   };
 }
 
@@ -96,7 +101,17 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
         await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
       });
     },
-    markFailed: (context, reason) => markFailed(context, "tenant.provisioning_failed", reason),
+    // The operators hear of it at once (alert.provisioning_failed, once per job).
+    markFailed: (context, reason) =>
+      markFailed(context, "tenant.provisioning_failed", reason, "failed", (tx) =>
+        raiseNotification(tx, {
+          idempotencyKey: `alert.provisioning_failed:${context.job.id}`,
+          kind: "alert.provisioning_failed",
+          severity: "critical",
+          title: `Provisioning failed for tenant ${context.tenant.slug}`,
+          fields: { tenant: context.tenant.slug, tenantId: context.tenant.id, jobId: context.job.id, reason: reason.slice(0, 500) },
+        }),
+      ),
   };
 }
 
@@ -297,8 +312,10 @@ async function markFailed(
   action: AuditAction,
   reason: string,
   state: TenantActualState | "keep" = "failed",
+  alsoWrite?: (tx: Prisma.TransactionClient) => Promise<void>,
 ) {
   await context.withLease(async (tx) => {
+    await alsoWrite?.(tx);
     await tx.tenant.update({
       where: { id: context.tenant.id },
       data: { ...(state === "keep" ? {} : { actualState: state }), progress: reason.slice(0, 1000) },

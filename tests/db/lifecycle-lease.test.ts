@@ -3,6 +3,7 @@
 // job's lease, so a runner whose job was taken over (it stalled past its lease) has them refused
 // with LeaseLostError and changes nothing, while the runner now holding the lease writes them.
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Tenant } from "../../prisma/generated/client.ts";
@@ -37,6 +38,7 @@ beforeAll(async () => {
     portRange: { first: 42_000, last: 42_099 },
     bindAddress: "127.0.0.1",
     tenantUrl: "http://localhost:{port}/",
+    finalDumps: { dir: path.join(tmpdir(), "tenantry-lease-dumps"), retentionDays: 90 },
   });
 });
 afterAll(async () => {
