@@ -67,6 +67,8 @@ export interface StackDriver {
   exec(project: string, service: string, options: ExecOptions): Promise<ExecResult>;
   /** Memory and CPU use of the project's running containers (optional: not every driver can). */
   usage?(project: string): Promise<ContainerUsage[]>;
+  /** Bytes used by the project's volumes; null when the engine cannot tell (optional). */
+  diskUsage?(project: string): Promise<number | null>;
   /** Host ports already published by any container on the engine (ours or not). */
   publishedPorts(): Promise<Set<number>>;
 }
