@@ -1,5 +1,6 @@
 // Compose templates: loaded and validated at boot, rendered per tenant into a StackSpec.
 export { generateSecret } from "./generate-secret.ts";
+export type { DumpPlan } from "./dump.ts";
 export { initialUserStdin, psqlQuote, type InitialUserPlan } from "./initial-user.ts";
 export { loadTemplate, loadTemplates } from "./load.ts";
 export {

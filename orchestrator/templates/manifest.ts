@@ -1,6 +1,7 @@
 // manifest.json: what the orchestrator must know about a compose template that the compose file
 // cannot say. Its variables (who provides each value), which services are the app and its
-// database, the readiness checks to run after deploying, and how the first login is created.
+// database, the readiness checks to run after deploying, how the first login is created, and
+// (optionally) how the database is dumped before a terminated tenant is removed.
 // Every object is strict: an unknown or misspelt key is an error, never silently ignored.
 import { z } from "zod";
 import { TemplateError } from "../errors.ts";
@@ -121,6 +122,18 @@ const initialUserSchema = z.strictObject({
   sql: z.string().min(1),
 });
 
+/**
+ * How the tenant's database is dumped before termination (dump.ts): `command` runs in `service`'s
+ * container as `user` (no shell; its standard output is the dump, plain text such as pg_dump's
+ * SQL). It runs as the container's local user, so no password is ever on its command line.
+ */
+const dumpSchema = z.strictObject({
+  description,
+  service: serviceName,
+  user: z.string().min(1).optional(),
+  command: z.array(z.string()).min(1),
+});
+
 export const manifestSchema = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -139,6 +152,8 @@ export const manifestSchema = z
     variables: z.array(variableSchema).min(1),
     readiness: z.array(readinessCheckSchema),
     initialUser: initialUserSchema,
+    /** Absent: a terminated tenant is removed without a final dump. */
+    dump: dumpSchema.optional(),
   })
   .superRefine((manifest, context) => {
     const names = manifest.variables.map((variable) => variable.name);
@@ -171,6 +186,7 @@ export type VariableKind = ManifestVariable["kind"];
 export type SecretGeneration = z.infer<typeof secretGenerationSchema>;
 export type ManifestReadinessCheck = Manifest["readiness"][number];
 export type ManifestInitialUser = Manifest["initialUser"];
+export type ManifestDump = NonNullable<Manifest["dump"]>;
 
 /** Parses and validates manifest.json's text; `file` only serves error messages. */
 export function parseManifest(text: string, file: string): Manifest {

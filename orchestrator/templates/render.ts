@@ -7,6 +7,7 @@ import { LABELS, type NetworkSpec, type StackSpec, type VolumeSpec } from "../st
 import { isMap } from "./compose-subset.ts";
 import { toComposeText } from "./compose-text.ts";
 import { inDependencyOrder } from "./dependency-order.ts";
+import { renderDump, type DumpPlan } from "./dump.ts";
 import { renderInitialUser, type InitialUserPlan } from "./initial-user.ts";
 import type { Manifest } from "./manifest.ts";
 import { mapStrings, substitutePlaceholders, type Tree } from "./placeholders.ts";
@@ -30,6 +31,8 @@ export interface RenderedTenant {
   /** The manifest's readiness checks, in order, with variables and the published port filled in. */
   readiness: ReadinessCheck[];
   initialUser: InitialUserPlan;
+  /** How to take the final dump of the tenant's database; null when the template has no `dump`. */
+  dump: DumpPlan | null;
 }
 
 /** The tenant's stack as the drivers take it. */
@@ -37,7 +40,7 @@ export function renderStack(template: Template, input: RenderInput): StackSpec {
   return renderTenant(template, input).stack;
 }
 
-/** The stack plus what the job engine runs once it is deployed (readiness checks, initial user). */
+/** The stack plus what the job engine runs once it is deployed (readiness checks, initial user, final dump). */
 export function renderTenant(template: Template, input: RenderInput): RenderedTenant {
   if (input.tenantId.trim() === "") throw new TemplateError("renderTenant needs the tenant's id (tenantId) for its labels.");
   const values = resolveValues(template.manifest, input);
@@ -167,6 +170,7 @@ export function renderWithValues(template: Template, tenantId: string, values: R
     stack,
     readiness: renderReadinessChecks(template.manifest, values, stack),
     initialUser: renderInitialUser(template.manifest, values),
+    dump: renderDump(template.manifest, values),
   };
 }
 

@@ -51,6 +51,7 @@ function variableProblems(manifest: Manifest, compose: TreeMap, composeFile: str
       check.type === "exec" ? [{ command: check.command, where: `manifest.json readiness[${index}].command` }] : [],
     ),
     { command: manifest.initialUser.command, where: "manifest.json initialUser.command" },
+    ...(manifest.dump ? [{ command: manifest.dump.command, where: "manifest.json dump.command" }] : []),
   ];
   for (const { command, where } of commands) {
     command.forEach((part, index) => {
@@ -77,6 +78,7 @@ function roleProblems(manifest: Manifest, services: TreeMap, problems: string[])
     { service: manifest.roles.database, where: "roles.database" },
     ...manifest.readiness.map((check, index) => ({ service: check.service, where: `readiness[${index}].service` })),
     { service: manifest.initialUser.service, where: "initialUser.service" },
+    ...(manifest.dump ? [{ service: manifest.dump.service, where: "dump.service" }] : []),
   ];
   for (const { service, where } of references) {
     if (!(service in services)) problems.push(`manifest.json ${where} names "${service}", which is not a service (services: ${known})`);

@@ -195,6 +195,25 @@ describe("the demo template", () => {
   });
 });
 
+describe("the dump section", () => {
+  it("renders the demo's final dump: pg_dump of the app's database, as the container's postgres user", async () => {
+    const demo = (await loadTemplates(TEMPLATES_ROOT)).get("demo")!;
+    const { dump } = renderTenant(demo, { tenantId: "t", slug: "acme", values: { ...demoValues, POSTGRES_USER: "owner", POSTGRES_DB: "books" } });
+    expect(dump).toEqual({
+      service: "postgres",
+      user: "postgres",
+      command: ["pg_dump", "--no-owner", "--no-privileges", "-U", "owner", "-d", "books"],
+    });
+    // No secret reaches the command line.
+    expect(dump!.command.join(" ")).not.toContain(PASSWORD);
+  });
+
+  it("is optional: a template without one renders no dump", async () => {
+    const template = await loadTemplate(await writeTemplate());
+    expect(renderTenant(template, { tenantId: "t", slug: "acme", values: inlineValues }).dump).toBeNull();
+  });
+});
+
 describe("hostile values", () => {
   const hostile = [
     '"\n  privileged: true',

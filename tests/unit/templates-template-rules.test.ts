@@ -152,6 +152,22 @@ describe("template rules", () => {
     expect(message).toContain(`initialUser.sql contains "\${": variables are not substituted there`);
   });
 
+  it("refuses a dump that names no service, passes a secret on its command line or has an unknown key", async () => {
+    const dump = { description: "final dump", service: "db", user: "postgres", command: ["pg_dump", "-U", "app"] };
+    const message = await refusal(
+      await writeTemplate({
+        manifest: (m) => (m.dump = { ...dump, service: "database", command: ["pg_dump", "--password=${DB_PASSWORD}", "${NOPE}"] }),
+      }),
+    );
+    expect(message).toContain(`dump.service names "database", which is not a service`);
+    expect(message).toContain("dump.command[1] passes the secret DB_PASSWORD on a command line");
+    expect(message).toContain("dump.command[2] uses ${NOPE}, which manifest.json does not declare");
+    expect(await refusal(await writeTemplate({ manifest: (m) => (m.dump = { ...dump, shell: true }) }))).toContain("dump");
+    expect(await refusal(await writeTemplate({ manifest: (m) => (m.dump = { ...dump, command: [] }) }))).toContain("dump.command");
+    // The same section, well formed, loads.
+    expect((await loadTemplate(await writeTemplate({ manifest: (m) => (m.dump = dump) }))).manifest.dump).toEqual(dump);
+  });
+
   it("refuses a manifest with an unknown key, a weak secret or an id other than its folder", async () => {
     const message = await refusal(
       await writeTemplate({
