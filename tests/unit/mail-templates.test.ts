@@ -271,3 +271,36 @@ describe("mail templates: redaction", () => {
     expect(credentials.temporaryPassword).toBe("Xq7-vB2p_Lm9");
   });
 });
+
+describe("mail templates: operator notifications", () => {
+  const alert = {
+    purpose: "operator-notification",
+    vendorName: "Acme Cloud",
+    notificationId: "0b7c-42",
+    severity: "critical",
+    title: "Provisioning failed: acme-1",
+    text: "The provisioning of acme-1 failed for good.\nRetry it from the console.",
+    fields: [{ label: "Reason", value: `<img src=x onerror="alert(1)"> & co` }],
+  } as const;
+
+  it.each(LOCALES)("frame the notification's own wording (%s): subject with the vendor and severity, fields, footer", (locale) => {
+    const email = renderEmail(alert, locale);
+    expect(email.subject).toBe(locale === "en" ? "[Acme Cloud] Alert: Provisioning failed: acme-1" : "[Acme Cloud] Alerte\u00a0: Provisioning failed: acme-1");
+    expect(email.text).toContain(locale === "en" ? "Hello,\n\nThe provisioning of acme-1 failed for good.\nRetry it from the console." : "Bonjour,\n\n");
+    expect(email.text).toContain(locale === "en" ? `Reason: <img src=x onerror="alert(1)"> & co` : `Reason\u00a0: <img src=x onerror="alert(1)"> & co`);
+    expect(email.text).toContain(
+      locale === "en" ? "You receive this message as an operator of Acme Cloud. Notification 0b7c-42." : "Vous recevez ce message en tant qu’opérateur de Acme Cloud.",
+    );
+    expect(email.html).toContain(`lang="${locale}"`);
+    expect(email.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co");
+    expect(email.html).not.toContain("<img");
+    // No customer greeting or signature: operators are not greeted by a first name.
+    expect(email.text).not.toMatch(/Best regards|Cordialement/);
+  });
+
+  it("says nothing of severity for a report, and leaves out an empty field list", () => {
+    const email = renderEmail({ ...alert, severity: "info", title: "Weekly report", fields: [] }, "en");
+    expect(email.subject).toBe("[Acme Cloud] Weekly report");
+    expect(email.html).not.toContain("border:1px solid #d0d7de");
+  });
+});

@@ -3,16 +3,16 @@
 import type { Block, EmailContent } from "./content.ts";
 import { formatLongDate } from "./dates.ts";
 import { COPY, type Copy } from "./messages.ts";
-import type { EmailLocale, EmailMessageInput } from "./types.ts";
+import type { CustomerEmailInput, EmailLocale } from "./types.ts";
 
-export function composeEmail(message: EmailMessageInput, locale: EmailLocale): EmailContent {
+export function composeEmail(message: CustomerEmailInput, locale: EmailLocale): EmailContent {
   const copy = COPY[locale];
   const { subject, body } = composeBody(message, locale, copy);
   const blocks: Block[] = [paragraph(copy.greeting(message.firstName.trim())), ...body, paragraph(...copy.signOff)];
   return { locale, subject, blocks, labelSeparator: copy.labelSeparator };
 }
 
-function composeBody(message: EmailMessageInput, locale: EmailLocale, copy: Copy): { subject: string; body: Block[] } {
+function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Copy): { subject: string; body: Block[] } {
   switch (message.purpose) {
     case "credentials": {
       const text = copy.credentials;

@@ -8,6 +8,7 @@ export type {
   EmailMessageInput,
   EmailPurpose,
   InstanceTerminatedEmailInput,
+  OperatorNotificationEmailInput,
   RenderedEmail,
   TrialEndedEmailInput,
   TrialEndingEmailInput,

@@ -38,11 +38,25 @@ export interface InstanceTerminatedEmailInput extends Recipient {
   readonly purpose: "instance-terminated";
 }
 
-export type EmailMessageInput =
+/** An alert or report for the vendor's operators, already worded in their language (operator-notification.ts). */
+export interface OperatorNotificationEmailInput {
+  readonly purpose: "operator-notification";
+  readonly vendorName: string;
+  readonly notificationId: string;
+  readonly severity: "info" | "warning" | "critical";
+  readonly title: string;
+  readonly text: string;
+  readonly fields: readonly { readonly label: string; readonly value: string }[];
+}
+
+/** The messages to customers (greeted by name, signed by the team: compose.ts). */
+export type CustomerEmailInput =
   | CredentialsEmailInput
   | TrialEndingEmailInput
   | TrialEndedEmailInput
   | InstanceTerminatedEmailInput;
+
+export type EmailMessageInput = CustomerEmailInput | OperatorNotificationEmailInput;
 
 export type EmailPurpose = EmailMessageInput["purpose"];
 
