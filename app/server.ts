@@ -7,6 +7,8 @@ import express from "express";
 import { signInGate } from "./admin/sign-in-gate";
 import { announceFirstRun, openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { clockFromEnvironment } from "./clock.server";
+import { controlRoutes } from "./control/control-routes.server";
+import { issueControlToken } from "./control/control-token.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { limitRequestBodies } from "./http/body-limit";
 import { remixHandler } from "./http/remix-handler";
@@ -59,6 +61,8 @@ async function main() {
   // Fingerprinted assets can be cached for ever; everything else in public/ for an hour.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));
+  // The operator's commands reach the portal here (loopback and a token from the data folder).
+  app.use("/_control", controlRoutes(orchestrator, await issueControlToken(config.dataDir)));
   // Before Remix sees a body: forms posted from another site get a 403, bodies over
   // MAX_REQUEST_BODY_KB a 413; what passes is read (bounded) here and handed to Remix.
   app.use(refuseCrossSitePosts());

@@ -37,6 +37,7 @@ export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting }
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
 export type { Scheduler, RunReport } from "./scheduler/scheduler.ts";
+export type { TaskSummary } from "./scheduler/task.ts";
 export type { RunRecord } from "./scheduler/run-store.ts";
 export type { NotifySettings, TimeSettings, WebhookFormat } from "./scheduler/deps.ts";
 export type { NotificationSender } from "./notify/sender.ts";
@@ -49,6 +50,10 @@ export type { PortainerCredentials } from "./portainer/driver.ts";
 // The one writer of each kind of row the portal also writes: audit entries and job requests.
 export { writeAudit, AUDIT_ACTIONS, type AuditAction, type AuditDetails, type AuditEntry, type AuditOutcome, type DatabaseWriter } from "./audit/audit-log.ts";
 export { requestJob, type JobRequest, type LifecycleAction } from "./jobs/job-requests.ts";
+// Customers' data rights (the console's export and erasure).
+export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
+export { eraseCustomer, erasedEmail, type EraseOutcome } from "./customers/erase.ts";
+export { eraseDevMailboxMessages } from "./customers/dev-mailbox-erasure.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =

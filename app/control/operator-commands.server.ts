@@ -1,0 +1,75 @@
+// What the operator's commands (`npm run tasks`, `npm run notify:test`) act through: the database
+// and orchestrator opened by the command itself when it can (a PostgreSQL server, or an embedded
+// database no portal holds), otherwise the running portal's control channel (the embedded database
+// belongs to one process: the portal's). Either way the same orchestrator methods answer.
+import { DatabaseInUseError } from "../../prisma/database.ts";
+import type { Orchestrator, RunReport, TaskListing } from "../../orchestrator/index.ts";
+import { openDatabaseFor, openOrchestratorFor } from "../boot.server";
+import { clockFromEnvironment } from "../clock.server";
+import type { AppConfig } from "../config.server";
+import type { Logger } from "../logger.server";
+import { readControlToken } from "./control-token.server";
+
+export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification"> & {
+  /** "the database" or "the running portal at http://…": printed so the operator knows. */
+  readonly via: string;
+  close(): Promise<void>;
+};
+
+export async function openOperatorCommands(config: AppConfig, logger: Logger): Promise<OperatorCommands> {
+  try {
+    const database = await openDatabaseFor(config, logger);
+    const orchestrator = await openOrchestratorFor(config, database, logger, clockFromEnvironment(process.env));
+    return {
+      via: "the database",
+      listTasks: () => orchestrator.listTasks(),
+      runDueTasks: (at) => orchestrator.runDueTasks(at),
+      sendTestNotification: () => orchestrator.sendTestNotification(),
+      close: () => database.close(),
+    };
+  } catch (error) {
+    if (!(error instanceof DatabaseInUseError)) throw error;
+    return portalCommands(config, error);
+  }
+}
+
+class ControlError extends Error {
+  override name = "ControlError";
+}
+
+async function portalCommands(config: AppConfig, inUse: DatabaseInUseError): Promise<OperatorCommands> {
+  const token = await readControlToken(config.dataDir);
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}/_control`;
+  if (!token) throw new ControlError(`${inUse.message}\nNo control token in ${config.dataDir}: is that process a Tenantry portal started with this DATA_DIR?`);
+  const call = async <T>(method: "GET" | "POST", pathAndQuery: string): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${pathAndQuery}`, { method, headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10 * 60_000) });
+    } catch {
+      throw new ControlError(`${inUse.message}\nThe portal does not answer at ${base}: set HOST and PORT as the portal has them, or stop it and run the command again.`);
+    }
+    const body = (await response.json().catch(() => ({}))) as T & { error?: string };
+    if (!response.ok) throw new ControlError(body.error ?? `The portal answered ${response.status} at ${base}${pathAndQuery}.`);
+    return body;
+  };
+  const revive = (listing: TaskListing): TaskListing => ({
+    ...listing,
+    nextPeriodAt: new Date(listing.nextPeriodAt),
+    lastRun: listing.lastRun
+      ? {
+          ...listing.lastRun,
+          asOf: new Date(listing.lastRun.asOf),
+          startedAt: new Date(listing.lastRun.startedAt),
+          finishedAt: listing.lastRun.finishedAt ? new Date(listing.lastRun.finishedAt) : null,
+        }
+      : null,
+  });
+  return {
+    via: `the running portal at ${base.replace(/\/_control$/, "")}`,
+    listTasks: async () => (await call<{ tasks: TaskListing[] }>("GET", "/tasks")).tasks.map(revive),
+    runDueTasks: async (at) => (await call<{ reports: RunReport[] }>("POST", `/tasks/run-due?at=${encodeURIComponent(at.toISOString())}`)).reports,
+    sendTestNotification: async () => (await call<{ lines: string[] }>("POST", "/notify-test")).lines,
+    close: async () => {},
+  };
+}
