@@ -30,6 +30,25 @@ export interface StackStatus {
   containers: ContainerStatus[];
 }
 
+/** A container, network or volume on the engine carrying Tenantry's ownership label. */
+export interface EngineResource {
+  kind: "container" | "network" | "volume";
+  name: string;
+  /** The compose project label ("client-<slug>"); null when absent. */
+  project: string | null;
+  /** The io.tenantry.tenant-id label; null when absent. */
+  tenantId: string | null;
+  /** The compose service label (containers); null otherwise. */
+  service: string | null;
+  /** The engine's state word for a container ("running", "exited"…); null for networks and volumes. */
+  state: string | null;
+}
+
+/** Everything of Tenantry's on the engine, read at one time (for the reconciler). */
+export interface EngineInventory {
+  resources: EngineResource[];
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -71,4 +90,6 @@ export interface StackDriver {
   diskUsage?(project: string): Promise<number | null>;
   /** Host ports already published by any container on the engine (ours or not). */
   publishedPorts(): Promise<Set<number>>;
+  /** Every container, network and volume on the engine carrying our ownership label, any project. */
+  inventory(): Promise<EngineInventory>;
 }

@@ -10,13 +10,15 @@
 //   the last services' own health (the job engine's readiness steps do).
 // - start(project) needs no spec: containers carry their deploy order and depends_on as labels
 //   (../engine-api/labels.ts) and are started in that order, with the same waits.
-// - Reading the engine (status, logs, exec, usage, ports) and removing a project are the read side
+// - Reading the engine (status, logs, exec, usage, disk, ports, inventory) and removing a project are the read side
 //   shared with the Portainer driver (../engine-api/), here over the socket (engine.ts).
 import type Dockerode from "dockerode";
 import { systemClock, type Clock } from "../clock.ts";
 import type { ExecOptions, StackDriver } from "../driver.ts";
 import { projectContainers, removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
+import { projectDiskUsage } from "../engine-api/disk.ts";
 import { runExec } from "../engine-api/exec.ts";
+import { engineInventory } from "../engine-api/inventory.ts";
 import { decodeDependsOn, DRIVER_LABELS } from "../engine-api/labels.ts";
 import { serviceLogs } from "../engine-api/logs.ts";
 import { publishedPorts } from "../engine-api/ports.ts";
@@ -148,5 +150,7 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
 
     publishedPorts: () => publishedPorts(engine),
     usage: (project: string) => projectUsage(engine, project),
+    diskUsage: (project: string) => projectDiskUsage(engine, project),
+    inventory: () => engineInventory(engine),
   };
 }

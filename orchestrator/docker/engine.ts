@@ -5,9 +5,10 @@ import type { Duplex } from "node:stream";
 import type Dockerode from "dockerode";
 import { DriverError } from "../errors.ts";
 import type { EngineApi, ExecRun } from "../engine-api/engine.ts";
+import { volumeSizesOf } from "../engine-api/disk.ts";
 import { execTimedOut } from "../engine-api/exec.ts";
 import { labelFilter } from "../engine-api/labels.ts";
-import type { StatsSample } from "../engine-api/wire.ts";
+import type { DiskUsage, StatsSample } from "../engine-api/wire.ts";
 import { dockerCall, dockerCallIdempotent, dockerCallOrNull } from "./errors.ts";
 
 export function dockerEngineApi(docker: Dockerode): EngineApi {
@@ -35,6 +36,21 @@ export function dockerEngineApi(docker: Dockerode): EngineApi {
     async listVolumes(project) {
       const answer = await dockerCall(`listing volumes of ${project}`, () => docker.listVolumes({ filters: { label: labelFilter({ project }) } }));
       return (answer.Volumes ?? []).map((v) => v.Name);
+    },
+
+    async listManagedNetworks() {
+      const networks = await dockerCall("listing Tenantry's networks", () => docker.listNetworks({ filters: { label: labelFilter({ managed: true }) } }));
+      return networks.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+    },
+
+    async listManagedVolumes() {
+      const answer = await dockerCall("listing Tenantry's volumes", () => docker.listVolumes({ filters: { label: labelFilter({ managed: true }) } }));
+      return (answer.Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {} }));
+    },
+
+    async volumeSizes() {
+      const report = (await dockerCall("reading the engine's disk usage", () => docker.df())) as DiskUsage;
+      return volumeSizesOf(report);
     },
 
     async containerLogs(id, name, tail) {

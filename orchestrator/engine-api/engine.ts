@@ -6,10 +6,28 @@
 // into the orchestrator's errors (orchestrator/errors.ts) before anything here sees them.
 import type { ContainerInspect, ContainerSummary, ExecInspect, StatsSample } from "./wire.ts";
 
-/** Which containers: those of a compose project, and of one of its services; every one when empty. */
+/**
+ * Which containers: those of a compose project, and of one of its services; with `managed`, only
+ * those carrying Tenantry's ownership label (any project); every one when empty.
+ */
 export interface ContainerQuery {
   project?: string;
   service?: string;
+  managed?: boolean;
+}
+
+/** A network or volume as the engine lists it, with its labels (null when it has none). */
+export interface LabelledResource {
+  /** The network's id; the volume's name (volumes have no other id). */
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A volume's size as `GET /system/df` reports it; null while the engine has not measured it. */
+export interface VolumeSize {
+  name: string;
+  sizeBytes: number | null;
 }
 
 /** What to run with `createExec`; `stdin` says whether the process gets a standard input. */
@@ -39,6 +57,11 @@ export interface EngineApi {
   /** The project's networks and volumes, found by label. */
   listNetworks(project: string): Promise<{ id: string; name: string }[]>;
   listVolumes(project: string): Promise<string[]>;
+  /** Every network and volume carrying Tenantry's ownership label, whatever its project. */
+  listManagedNetworks(): Promise<LabelledResource[]>;
+  listManagedVolumes(): Promise<LabelledResource[]>;
+  /** The engine's disk usage report of its volumes (`GET /system/df`). */
+  volumeSizes(): Promise<VolumeSize[]>;
   /** The last `tail` lines, as the engine sends them (multiplexed unless the container has a TTY). */
   containerLogs(id: string, name: string, tail: number): Promise<Buffer>;
   /** One stats sample; null when the container is gone. */

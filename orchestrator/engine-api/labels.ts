@@ -21,6 +21,8 @@ export function labelFilter(query: ContainerQuery): string[] {
   const label: string[] = [];
   if (query.project !== undefined) label.push(`${LABELS.composeProject}=${query.project}`);
   if (query.service !== undefined) label.push(`${LABELS.composeService}=${query.service}`);
+  // A key alone matches any value: every resource Tenantry made, whichever tenant it is for.
+  if (query.managed) label.push(LABELS.managed);
   return label;
 }
 

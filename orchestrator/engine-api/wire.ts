@@ -40,9 +40,17 @@ export const containerInspect = z.object({
 });
 export type ContainerInspect = z.infer<typeof containerInspect>;
 
-export const networkList = z.array(z.object({ Id: z.string(), Name: z.string() }));
+export const networkList = z.array(z.object({ Id: z.string(), Name: z.string(), Labels: labels.nullish() }));
 
-export const volumeList = z.object({ Volumes: z.array(z.object({ Name: z.string() })).nullish() });
+export const volumeList = z.object({ Volumes: z.array(z.object({ Name: z.string(), Labels: labels.nullish() })).nullish() });
+
+/** `GET /system/df`, its volumes only: Size is -1 until the engine has measured the volume. */
+export const diskUsage = z.object({
+  Volumes: z
+    .array(z.object({ Name: z.string(), UsageData: z.object({ Size: z.number() }).nullish() }))
+    .nullish(),
+});
+export type DiskUsage = z.infer<typeof diskUsage>;
 
 export const execCreated = z.object({ Id: z.string().min(1) });
 

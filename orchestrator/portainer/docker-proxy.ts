@@ -3,13 +3,15 @@
 // (../engine-api/engine.ts), so it reads containers, logs, stats and exec results with the same
 // code as the Docker driver. Docker's own errors come back through Portainer unchanged and are
 // translated by the client (errors.ts); a 404 on a read or a removal means "gone".
-import type { EngineApi, ExecRun, ExecSpec } from "../engine-api/engine.ts";
+import type { EngineApi, ExecRun, ExecSpec, LabelledResource, VolumeSize } from "../engine-api/engine.ts";
+import { volumeSizesOf } from "../engine-api/disk.ts";
 import { execTimedOut } from "../engine-api/exec.ts";
 import { labelFilter } from "../engine-api/labels.ts";
 import {
   containerInspect,
   containerList,
   containerStats,
+  diskUsage,
   execCreated,
   execInspect,
   networkList,
@@ -57,6 +59,24 @@ export class DockerProxy implements EngineApi {
   async listVolumes(project: string): Promise<string[]> {
     const answer = await this.client.json(volumeList, this.call("/volumes", { query: this.#labelled(project), action: `listing volumes of ${project}` }));
     return (answer.Volumes ?? []).map((v) => v.Name);
+  }
+
+  async listManagedNetworks(): Promise<LabelledResource[]> {
+    const query = { filters: JSON.stringify({ label: labelFilter({ managed: true }) }) };
+    const list = await this.client.json(networkList, this.call("/networks", { query, action: "listing Tenantry's networks" }));
+    return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
+  }
+
+  async listManagedVolumes(): Promise<LabelledResource[]> {
+    const query = { filters: JSON.stringify({ label: labelFilter({ managed: true }) }) };
+    const answer = await this.client.json(volumeList, this.call("/volumes", { query, action: "listing Tenantry's volumes" }));
+    return (answer.Volumes ?? []).map((v) => ({ id: v.Name, name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async volumeSizes(): Promise<VolumeSize[]> {
+    // type=volume (Engine API 1.42+) spares the engine measuring images and containers; older ones ignore it.
+    const report = await this.client.json(diskUsage, this.call("/system/df", { query: { type: "volume" }, action: "reading the engine's disk usage" }));
+    return volumeSizesOf(report);
   }
 
   containerLogs(id: string, name: string, tail: number): Promise<Buffer> {

@@ -19,6 +19,8 @@
 import { systemClock, type Clock } from "../clock.ts";
 import type { ExecOptions, StackDriver, StackStatus } from "../driver.ts";
 import { removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
+import { projectDiskUsage } from "../engine-api/disk.ts";
+import { engineInventory } from "../engine-api/inventory.ts";
 import { serviceLogs } from "../engine-api/logs.ts";
 import { publishedPorts } from "../engine-api/ports.ts";
 import { secretValues } from "../engine-api/secrets.ts";
@@ -176,6 +178,16 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
 
     async publishedPorts() {
       return publishedPorts((await environment()).proxy);
+    },
+
+    async diskUsage(project) {
+      return projectDiskUsage((await environment()).proxy, project);
+    },
+
+    // Found on the environment's engine by label, as the Docker driver finds them: a stopped
+    // stack (compose down) has no container left there, only its volume.
+    async inventory() {
+      return engineInventory((await environment()).proxy);
     },
   };
 }

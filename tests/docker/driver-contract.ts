@@ -11,7 +11,7 @@ import { LABELS } from "../../orchestrator/stack-spec.ts";
 import { initialUserStdin } from "../../orchestrator/templates/initial-user.ts";
 import { freeLocalPort, newTestSlug, postLogin, waitForHttpStatus } from "../support/docker-stack.ts";
 import { renderDemoTenant, type DemoTenant, type PortainerDouble } from "../support/portainer-lab.ts";
-import { docker } from "../support/tenant-engine.ts";
+import { docker, LOCAL_IMAGES } from "../support/tenant-engine.ts";
 
 export interface ContractSubject {
   driver: StackDriver;
@@ -89,6 +89,35 @@ export function driverContract(name: string, makeSubject: () => Promise<Contract
       await driver.deploy(tenant.stack);
       expect(await containerIds(tenant.stack.project)).toEqual(before);
       if (subject.double) expect(portainerStacks(tenant.stack.project)).toHaveLength(1);
+    });
+
+    it("lists the stack in its inventory (containers with state, network, volume) and sizes its volume", async () => {
+      const { project } = tenant.stack;
+      const ours = (await driver.inventory()).resources.filter((r) => r.project === project);
+      expect(ours.map((r) => [r.kind, r.name, r.tenantId, r.service, r.state])).toEqual([
+        ["container", `${tenant.slug}-app`, tenant.tenantId, "app", "running"],
+        ["container", `${tenant.slug}-postgres`, tenant.tenantId, "postgres", "running"],
+        ["network", `${tenant.slug}-network`, tenant.tenantId, null, null],
+        ["volume", `${tenant.slug}-postgres-data`, tenant.tenantId, null, null],
+      ]);
+      // A container with the project's label but not our ownership label is not in the inventory.
+      const unowned = await docker.createContainer({
+        Image: LOCAL_IMAGES.TENANT_APP_IMAGE,
+        name: `${tenant.slug}-unowned`,
+        Cmd: ["true"],
+        Labels: { [LABELS.composeProject]: project, [LABELS.composeService]: "extra" },
+      });
+      try {
+        const names = (await driver.inventory()).resources.map((r) => r.name);
+        expect(names).toContain(`${tenant.slug}-app`);
+        expect(names).not.toContain(`${tenant.slug}-unowned`);
+      } finally {
+        await unowned.remove({ force: true });
+      }
+      // The database's files are in the volume: the engine measures more than nothing.
+      const bytes = await driver.diskUsage?.(project);
+      expect(bytes).toBeGreaterThan(1_000_000);
+      expect(await driver.diskUsage?.(`client-nothing-${tenant.slug}`)).toBe(0);
     });
 
     it("reads logs as text, reports the published port, refuses an unknown service", async () => {

@@ -25,6 +25,7 @@ const FORWARDED: [string, RegExp][] = [
   ["GET", /^\/volumes$/],
   ["DELETE", /^\/volumes\/[^/]+$/],
   ["GET", /^\/networks$/],
+  ["GET", /^\/system\/df$/],
   ["DELETE", /^\/networks\/[^/]+$/],
 ];
 
