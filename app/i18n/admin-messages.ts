@@ -4,6 +4,7 @@ import type { Locale } from "./locale";
 import { catalogTranslator, type Translator } from "./messages";
 import { dataRightsEn, dataRightsFr } from "./admin/data-rights";
 import { reconcileEn, reconcileFr } from "./admin/reconcile";
+import { schedulerEn, schedulerFr } from "./admin/scheduler";
 import { tasksEn, tasksFr } from "./admin/tasks";
 import { usageEn, usageFr } from "./admin/usage";
 
@@ -127,7 +128,7 @@ const coreEn = {
   "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 } as const;
 
-const en = { ...coreEn, ...dataRightsEn, ...reconcileEn, ...tasksEn, ...usageEn };
+const en = { ...coreEn, ...dataRightsEn, ...reconcileEn, ...schedulerEn, ...tasksEn, ...usageEn };
 
 export type AdminMessageKey = keyof typeof en;
 
@@ -250,7 +251,7 @@ const coreFr: Record<keyof typeof coreEn, string> = {
   "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",
 };
 
-const fr: Record<AdminMessageKey, string> = { ...coreFr, ...dataRightsFr, ...reconcileFr, ...tasksFr, ...usageFr };
+const fr: Record<AdminMessageKey, string> = { ...coreFr, ...dataRightsFr, ...reconcileFr, ...schedulerFr, ...tasksFr, ...usageFr };
 
 export type AdminTranslate = Translator<AdminMessageKey>;
 
