@@ -4,6 +4,8 @@ import { useLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/admin/session.server";
 import { adminTranslator } from "~/i18n/admin-messages";
 import { dashboardFigures } from "~/models/dashboard.server";
+import { usageTotals } from "~/models/admin-usage.server";
+import { UsageTotals } from "~/components/admin/dashboard/usage-totals";
 import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
 import { Figure, SignupChart } from "~/components/admin/dashboard/figures";
@@ -12,7 +14,8 @@ export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches,
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);
-  return dashboardFigures(context.services.prisma, context.services.now());
+  const [figures, usage] = await Promise.all([dashboardFigures(context.services.prisma, context.services.now()), usageTotals(context.services.prisma)]);
+  return { ...figures, usage };
 }
 
 export default function Dashboard() {
@@ -28,6 +31,7 @@ export default function Dashboard() {
         <Figure label={t("dashboard.failed")} value={figures.failed} testId="failed" />
       </div>
       <SignupChart days={figures.days} t={t} />
+      <UsageTotals totals={figures.usage} t={t} />
     </section>
   );
 }

@@ -7,6 +7,8 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { adminTitle } from "~/admin/meta";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
 import { AuditTrail } from "~/components/admin/tenant/audit-trail";
+import { CustomerData } from "~/components/admin/tenant/customer-data";
+import { UsageChart } from "~/components/admin/tenant/usage-chart";
 import { ContainersTable } from "~/components/admin/tenant/containers-table";
 import { JobsList } from "~/components/admin/tenant/jobs-list";
 import { LiveLogs } from "~/components/admin/tenant/live-logs";
@@ -21,6 +23,8 @@ import { resolveLocale } from "~/i18n/locale";
 import { useLocale } from "~/i18n/use-locale";
 import { ActionRefused, performAdminAction, recordRefusal, type AdminMessage } from "~/models/admin-actions.server";
 import { tenantAudit, tenantDetail } from "~/models/admin-tenants.server";
+import { tenantUsageSeries, USAGE_CHART_DAYS } from "~/models/admin-usage.server";
+import { customerDataStatus } from "~/models/customer-data.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: adminTitle(matches, "nav.tenants", data?.tenant.slug) }];
 
@@ -29,10 +33,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { prisma, orchestrator } = context.services;
   const tenant = await tenantDetail(prisma, params.id ?? "");
   if (!tenant) throw notFound(adminTranslator(resolveLocale(request)));
-  const [stack, usage, audit] = await Promise.all([
+  const now = context.services.now();
+  const [stack, usage, audit, usageSeries, dataRights] = await Promise.all([
     orchestrator.status(tenant.id).catch((error: Error) => ({ error: error.message })),
     orchestrator.usage(tenant.id).catch(() => []),
     tenantAudit(prisma, tenant.id),
+    tenantUsageSeries(prisma, tenant.id, now),
+    customerDataStatus(prisma, tenant.customerId),
   ]);
   return json({
     tenant,
@@ -40,6 +47,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     usage,
     audit: audit.map((a) => ({ ...a, id: String(a.id) })),
     canAct: hasRole(session, "operator"),
+    usageSeries,
+    usageAsOf: now.toISOString(),
+    dataRights: dataRights ? { ...dataRights, email: tenant.customer.email } : null,
   });
 }
 
@@ -94,7 +104,7 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 const REFRESH_EVERY_MS = 2000;
 
 export default function TenantPage() {
-  const { tenant, stack, usage, audit, canAct } = useLoaderData<typeof loader>();
+  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, dataRights } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = adminTranslator(useLocale());
   const busy = !SETTLED.has(tenant.actualState) || tenant.jobs.some((j) => j.status === "queued" || j.status === "running");
@@ -109,9 +119,11 @@ export default function TenantPage() {
       {canAct && leaving && tenant.actualState === "failed" ? <RetryDestroy slug={tenant.slug} t={t} /> : null}
       <TenantFacts tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
+      <UsageChart points={usageSeries} days={USAGE_CHART_DAYS} now={usageAsOf} t={t} />
       <JobsList jobs={tenant.jobs} t={t} />
       <LiveLogs tenantId={tenant.id} t={t} />
       <AuditTrail entries={audit} t={t} />
+      {dataRights ? <CustomerData data={dataRights} t={t} /> : null}
     </section>
   );
 }
