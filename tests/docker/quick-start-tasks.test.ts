@@ -27,7 +27,9 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     ...LOCAL_IMAGES,
     TENANT_PORT_RANGE: `${range.first}-${range.last}`,
-    // The scheduler of the portal must not get there first: this test is about the command.
+    // The quick start's portal runs the worker (as `npm start` does); its scheduler must not get
+    // there first: this test is about the command.
+    WORKER: "true",
     SCHEDULER: "false",
   };
   portal = await startPortal(portalEnv);

@@ -11,7 +11,7 @@ let portal: Portal;
 beforeAll(async () => {
   shared = await createSharedDatabase();
   // No engine on purpose: reconciliation only marks the (absent) tenants unreachable.
-  portal = await startPortal({ DATABASE_URL: shared.url, SCHEDULER_POLL_SECONDS: "1", DOCKER_SOCKET: "/nonexistent/docker.sock" });
+  portal = await startPortal({ DATABASE_URL: shared.url, WORKER: "true", SCHEDULER_POLL_SECONDS: "1", DOCKER_SOCKET: "/nonexistent/docker.sock" });
   await addAdmins(shared.db, [{ ...VIEWER, role: "viewer" }]);
 });
 afterAll(async () => {
@@ -32,7 +32,7 @@ describe("console: periodic tasks", () => {
     const deadline = Date.now() + 30_000;
     let html = await tasksPage(cookie, "en");
     while (!/data-task="mail-backlog".*?done \d{4}-/s.test(html)) {
-      if (Date.now() > deadline) throw new Error(`the mail-backlog task never showed as done:\n${html}`);
+      if (Date.now() > deadline) throw new Error(`the mail-backlog task never showed as done:\n${html.slice(html.indexOf("<table"), html.indexOf("</table>"))}\n${portal.output().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
       html = await tasksPage(cookie, "en");
     }
