@@ -325,7 +325,7 @@ function driverConfig(e: Env): DriverConfig {
 function redactIfSecret(key: string, value: string): string {
   if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET") return "***";
   // Slack's and Teams' webhook addresses are themselves the credential.
-  if (key === "NOTIFY_WEBHOOK_URL") return value.replace(/^(https?:\/\/[^/]*).*$/, "$1/***");
+  if (key === "NOTIFY_WEBHOOK_URL") return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*(\/|$)/i.test(value) ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@]*).*$/i, "$1/***") : "***";
   // Credentials do not belong in the URL, but if someone put them there, they stay unseen.
   if (key === "PORTAINER_URL") return value.replace(/\/\/[^@/]*@/, "//***@");
   if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

@@ -98,4 +98,58 @@ describe("configuration", () => {
     expect(() => loadConfig({ MAX_REQUEST_BODY_KB: "0" })).toThrow(/MAX_REQUEST_BODY_KB: must be at least 1/);
     expect(() => loadConfig({ SIGNUP_MAX_PENDING_TENANTS: "none" })).toThrow(/SIGNUP_MAX_PENDING_TENANTS: must be a whole number/);
   });
+
+  describe("time and notifications", () => {
+    it("defaults to reminders 7 and 1 days before the end, 30 days suspended, 90 kept, mock notifications", () => {
+      const { time, notify } = loadConfig({});
+      expect(time).toMatchObject({
+        runScheduler: true,
+        schedulerPollMs: 15_000,
+        trialReminderDays: [7, 1],
+        suspendedDaysBeforeTermination: 30,
+        dumpRetentionDays: 90,
+        eraseTerminatedAfterDays: 90,
+        reconcileIntervalMinutes: 5,
+        usageIntervalMinutes: 60,
+        usageRetentionDays: 30,
+        dumpsDir: path.resolve("data/dumps"),
+      });
+      expect(notify).toEqual({ mode: "mock", emails: [], vendorName: "Tenantry", locale: "en" });
+    });
+
+    it("reads reminder days in any order, once each, latest first", () => {
+      expect(loadConfig({ TRIAL_REMINDER_DAYS: "1, 14,7,7" }).time.trialReminderDays).toEqual([14, 7, 1]);
+      expect(() => loadConfig({ TRIAL_REMINDER_DAYS: "seven" })).toThrow(/TRIAL_REMINDER_DAYS: must be days before the trial's end/);
+    });
+
+    it("wants periods that divide an hour", () => {
+      expect(() => loadConfig({ RECONCILE_INTERVAL_MINUTES: "7" })).toThrow(/RECONCILE_INTERVAL_MINUTES: must divide an hour evenly/);
+      expect(loadConfig({ RECONCILE_INTERVAL_MINUTES: "10" }).time.reconcileIntervalMinutes).toBe(10);
+    });
+
+    it("sends once a channel is configured, and never echoes the webhook's address or secret", () => {
+      const notify = loadConfig({
+        NOTIFY_EMAILS: "ops@vendor.test, cto@vendor.test",
+        NOTIFY_WEBHOOK_URL: "https://hooks.slack.test/services/T0/B0/secretpart",
+        NOTIFY_WEBHOOK_FORMAT: "slack",
+        NOTIFY_LOCALE: "fr",
+      }).notify;
+      expect(notify).toMatchObject({ mode: "send", emails: ["ops@vendor.test", "cto@vendor.test"], locale: "fr" });
+      expect(notify.webhook).toEqual({ url: "https://hooks.slack.test/services/T0/B0/secretpart", format: "slack" });
+      expect(loadConfig({ NOTIFY_EMAILS: "ops@vendor.test", NOTIFY_MODE: "mock" }).notify.mode).toBe("mock");
+
+      let message = "";
+      try {
+        loadConfig({ NOTIFY_WEBHOOK_URL: "ftp://hooks.test/services/secretpart", NOTIFY_WEBHOOK_SECRET: "short-secret", NOTIFY_EMAILS: "not-an-email" });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/NOTIFY_WEBHOOK_URL: must be an http/);
+      expect(message).toMatch(/NOTIFY_WEBHOOK_SECRET: must be at least 16 characters/);
+      expect(message).toMatch(/NOTIFY_EMAILS: must be email addresses/);
+      expect(message).not.toContain("secretpart");
+      expect(message).not.toContain("short-secret");
+    });
+  });
 });
