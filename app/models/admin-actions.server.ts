@@ -92,11 +92,25 @@ async function actOnTenant(
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
       const from = Math.max(now.getTime(), tenant.subscription.trialEndsAt?.getTime() ?? 0);
       const trialEndsAt = new Date(from + days * DAY);
+      // The new end moves every later step: reminders (their keys carry the end), the expiry, and
+      // the termination, which counts from expiredAt. An expired trial is a trial again, and a
+      // tenant its expiry suspended is resumed (the tenant's row lock keeps the scheduler's trial
+      // steps out until this commits; they re-check the subscription under that lock).
+      const wasExpired = tenant.subscription.status === "expired";
       await tx.subscription.update({
         where: { id: tenant.subscription.id },
-        data: { trialEndsAt, ...(tenant.subscription.status === "expired" ? { status: "trialing" } : {}) },
+        data: { trialEndsAt, ...(wasExpired ? { status: "trialing", expiredAt: null } : {}) },
       });
       await writeAudit(tx, { ...admin, action: "admin.extend", tenantId, outcome: "succeeded", details: { days, trialEndsAt: trialEndsAt.toISOString() } });
+      if (wasExpired && tenant.desiredState === "suspended") {
+        await tx.tenant.update({ where: { id: tenantId }, data: { desiredState: "active" } });
+        await requestJob(tx, {
+          tenantId,
+          kind: "resume",
+          requestedBy: who,
+          audit: { ...admin, action: "admin.resume", outcome: "queued", details: { cause: "extend" } },
+        });
+      }
       return { key: "result.extended", values: { days, date: trialEndsAt.toISOString().slice(0, 10) } };
     }
     case "plan": {

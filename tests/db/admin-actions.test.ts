@@ -108,6 +108,46 @@ describe(`admin actions (${process.env.TEST_DB_KIND})`, () => {
     expect(audit).toEqual([]);
   });
 
+  it("extending an expired trial makes it a trial again and resumes the tenant its expiry suspended, all or nothing", async () => {
+    const expired = async () => {
+      const tenant = await activeTenant();
+      await t.db.prisma.subscription.update({
+        where: { id: tenant.subscriptionId! },
+        data: { status: "expired", expiredAt: new Date(), trialEndsAt: new Date(Date.now() - 60_000) },
+      });
+      await t.db.prisma.tenant.update({ where: { id: tenant.id }, data: { desiredState: "suspended", actualState: "suspended" } });
+      return (await rowsOf(tenant.id)).tenant;
+    };
+    const before = await expired();
+    await failInsertsInto("ProvisioningJob");
+    await expect(performAdminAction(services(), session, before.id, { intent: "extend", days: 14 })).rejects.toThrow(/insert refused by the test/);
+    const untouched = await rowsOf(before.id);
+    expect(untouched.tenant).toEqual(before);
+    expect(untouched.audit).toEqual([]);
+    for (const table of installed.splice(0)) await t.sql(`DROP TRIGGER IF EXISTS test_refuse_insert ON "${table}"`);
+
+    const tenant = await expired();
+    const now = new Date(Date.now() + 3_600_000);
+    await performAdminAction({ prisma: t.db.prisma, now: () => now }, session, tenant.id, { intent: "extend", days: 14 });
+    const { tenant: after, jobs, audit } = await rowsOf(tenant.id);
+    expect(after.subscription).toMatchObject({ status: "trialing", expiredAt: null, trialEndsAt: new Date(now.getTime() + 14 * 86_400_000) });
+    expect(after.desiredState).toBe("active");
+    expect(jobs.map((j) => [j.kind, j.requestedBy, j.status])).toEqual([["resume", session.admin.email, "queued"]]);
+    expect(audit.map((a) => [a.action, a.outcome, a.details])).toEqual([
+      ["admin.extend", "succeeded", { days: 14, trialEndsAt: after.subscription!.trialEndsAt!.toISOString() }],
+      ["admin.resume", "queued", { cause: "extend", jobId: jobs[0]!.id }],
+    ]);
+  });
+
+  it("extending a running trial queues nothing", async () => {
+    const tenant = await activeTenant();
+    await performAdminAction(services(), session, tenant.id, { intent: "extend", days: 7 });
+    const { tenant: after, jobs } = await rowsOf(tenant.id);
+    expect(after.subscription!.trialEndsAt!.getTime()).toBe(tenant.subscription!.trialEndsAt!.getTime() + 7 * 86_400_000);
+    expect(after.desiredState).toBe("active");
+    expect(jobs).toEqual([]);
+  });
+
   it("a refused action writes only its refusal entry", async () => {
     const tenant = await activeTenant();
     const refusal = await performAdminAction(services(), session, tenant.id, { intent: "destroy", confirmSlug: "not-the-slug" }).then(

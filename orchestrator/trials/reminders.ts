@@ -1,0 +1,76 @@
+// Trial reminders: a trialing subscription whose tenant is alive is reminded `d` days before its
+// trial ends, for each d of the settings (7 and 1 by default). A reminder is due from end - d days
+// until the end; after downtime only the nearest one still due is sent (on the last day, the 1-day
+// one, never the 7-day one as well). Each is an email under a key holding the trial's end, so an
+// extended trial is reminded again, and its audit entry is written only by the run whose insert
+// queued the email: exactly once, however many runs overlap.
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import { writeAudit } from "../audit/audit-log.ts";
+import type { SecretBox } from "../secrets.ts";
+import { appUrlOf, DAY_MS, lockTenant, queueTrialEmail, SCHEDULER_ACTOR, trialMailTarget } from "./trial-mail.ts";
+
+export interface ReminderDeps {
+  prisma: PrismaClient;
+  secretBox: SecretBox;
+  tenantUrl: string;
+  reminderDays: readonly number[];
+}
+
+/** Of the reminder days, the one to send as of `asOf` for a trial ending at `endsAt` (null: none due). */
+export function reminderDue(reminderDays: readonly number[], endsAt: Date, asOf: Date): number | null {
+  if (asOf.getTime() >= endsAt.getTime()) return null;
+  const due = reminderDays.filter((days) => days > 0 && asOf.getTime() >= endsAt.getTime() - days * DAY_MS);
+  return due.length === 0 ? null : Math.min(...due);
+}
+
+export function reminderKey(subscriptionId: string, days: number, endsAt: Date): string {
+  return `trial-ending:${subscriptionId}:${days}:${endsAt.toISOString()}`;
+}
+
+/** Sends the reminders due as of `asOf`; returns how many this call sent. */
+export async function sendTrialReminders(deps: ReminderDeps, asOf: Date, signal: AbortSignal): Promise<number> {
+  const furthest = Math.max(0, ...deps.reminderDays);
+  if (furthest === 0) return 0;
+  const candidates = await deps.prisma.subscription.findMany({
+    where: {
+      status: "trialing",
+      trialEndsAt: { gt: asOf, lte: new Date(asOf.getTime() + furthest * DAY_MS) },
+      tenant: { is: { desiredState: { not: "destroyed" }, actualState: { notIn: ["destroyed", "destroying"] } } },
+    },
+    select: { id: true, trialEndsAt: true, tenant: { select: { id: true } } },
+    orderBy: { trialEndsAt: "asc" },
+  });
+  let sent = 0;
+  for (const candidate of candidates) {
+    signal.throwIfAborted();
+    const endsAt = candidate.trialEndsAt!;
+    const days = reminderDue(deps.reminderDays, endsAt, asOf);
+    if (days === null || !candidate.tenant) continue;
+    const tenantId = candidate.tenant.id;
+    const queued = await deps.prisma.$transaction(async (tx) => {
+      await lockTenant(tx, tenantId);
+      // Still trialing with the same end (an extension since the read gets its own reminders).
+      const still = await tx.subscription.count({ where: { id: candidate.id, status: "trialing", trialEndsAt: endsAt } });
+      if (still === 0) return false;
+      const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: trialMailTarget });
+      const mailed = await queueTrialEmail(tx, deps.secretBox, tenant, reminderKey(candidate.id, days, endsAt), (recipient) => ({
+        purpose: "trial-ending",
+        ...recipient,
+        trialEndsAt: endsAt,
+        daysLeft: days,
+        appUrl: appUrlOf(deps.tenantUrl, tenant),
+      }));
+      if (!mailed) return false;
+      await writeAudit(tx, {
+        ...SCHEDULER_ACTOR,
+        action: "trial.reminded",
+        tenantId,
+        outcome: "succeeded",
+        details: { subscriptionId: candidate.id, days, trialEndsAt: endsAt.toISOString() },
+      });
+      return true;
+    });
+    if (queued) sent += 1;
+  }
+  return sent;
+}

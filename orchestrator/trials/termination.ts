@@ -1,0 +1,49 @@
+// Termination of expired trials: once a subscription has been expired for the configured number of
+// days (30 by default) and its tenant is still there, the tenant is wanted destroyed and a terminate
+// job is queued (lifecycle/terminate.ts: final dump, removal, release, the customer told). The
+// tenant's conditional update is the guard: only the run whose update changed the row queues the job.
+import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+import { requestJob } from "../jobs/job-requests.ts";
+import { DAY_MS, lockTenant, SCHEDULER_ACTOR } from "./trial-mail.ts";
+
+export interface TerminationDeps {
+  prisma: PrismaClient;
+  suspendedDaysBeforeTermination: number;
+}
+
+export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, signal: AbortSignal): Promise<number> {
+  const cutoff = new Date(asOf.getTime() - deps.suspendedDaysBeforeTermination * DAY_MS);
+  const alive: Prisma.TenantWhereInput = { desiredState: { not: "destroyed" }, actualState: { notIn: ["destroying", "destroyed"] } };
+  const candidates = await deps.prisma.subscription.findMany({
+    where: { status: "expired", expiredAt: { lte: cutoff }, tenant: { is: alive } },
+    select: { id: true, expiredAt: true, tenant: { select: { id: true } } },
+    orderBy: { expiredAt: "asc" },
+  });
+  let terminated = 0;
+  for (const candidate of candidates) {
+    signal.throwIfAborted();
+    const tenantId = candidate.tenant!.id;
+    const queued = await deps.prisma.$transaction(async (tx) => {
+      await lockTenant(tx, tenantId);
+      // Still expired long enough: an extension since the read (trialing again) stops it.
+      const still = await tx.subscription.count({ where: { id: candidate.id, status: "expired", expiredAt: { lte: cutoff } } });
+      if (still === 0) return false;
+      const { count } = await tx.tenant.updateMany({ where: { id: tenantId, ...alive }, data: { desiredState: "destroyed" } });
+      if (count !== 1) return false;
+      await requestJob(tx, {
+        tenantId,
+        kind: "terminate",
+        requestedBy: SCHEDULER_ACTOR.actorId,
+        audit: {
+          ...SCHEDULER_ACTOR,
+          action: "tenant.terminated",
+          outcome: "queued",
+          details: { subscriptionId: candidate.id, expiredAt: candidate.expiredAt!.toISOString() },
+        },
+      });
+      return true;
+    });
+    if (queued) terminated += 1;
+  }
+  return terminated;
+}
