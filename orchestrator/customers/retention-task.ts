@@ -20,7 +20,8 @@ const ENDING_ACTIONS = ["tenant.destroyed", "tenant.terminated"];
 
 export type RetentionDeps = Pick<SchedulerDeps, "prisma" | "logger" | "time">;
 
-export function retentionTask(deps: SchedulerDeps): ScheduledTask {
+// Takes any SchedulerDeps (what the orchestrator passes); only these fields are read.
+export function retentionTask(deps: RetentionDeps): ScheduledTask {
   return {
     name: "retention",
     description: "deletes expired final dumps; erases customers whose tenants ended long enough ago",

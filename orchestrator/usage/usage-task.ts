@@ -13,7 +13,8 @@ const DAY_MS = 86_400_000;
 /** What the usage task needs: the database, the driver, and how often and how long to keep samples. */
 export type UsageDeps = Pick<SchedulerDeps, "prisma" | "driver" | "logger" | "time">;
 
-export function usageTask(deps: SchedulerDeps): ScheduledTask {
+// Takes any SchedulerDeps (what the orchestrator passes); only these fields are read.
+export function usageTask(deps: UsageDeps): ScheduledTask {
   return {
     name: "usage",
     description: "samples each active tenant's CPU, memory and disk; keeps the samples for the retention time",
