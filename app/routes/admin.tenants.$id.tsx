@@ -10,6 +10,7 @@ import { AuditTrail } from "~/components/admin/tenant/audit-trail";
 import { CustomerData } from "~/components/admin/tenant/customer-data";
 import { UsageChart } from "~/components/admin/tenant/usage-chart";
 import { ContainersTable } from "~/components/admin/tenant/containers-table";
+import { EngineObservation } from "~/components/admin/tenant/engine-observation";
 import { JobsList } from "~/components/admin/tenant/jobs-list";
 import { LiveLogs } from "~/components/admin/tenant/live-logs";
 import { RetryDestroy, TenantActions } from "~/components/admin/tenant/tenant-actions";
@@ -118,6 +119,7 @@ export default function TenantPage() {
       ) : null}
       {canAct && leaving && tenant.actualState === "failed" ? <RetryDestroy slug={tenant.slug} t={t} /> : null}
       <TenantFacts tenant={tenant} t={t} />
+      <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
       <UsageChart points={usageSeries} days={USAGE_CHART_DAYS} now={usageAsOf} t={t} />
       <JobsList jobs={tenant.jobs} t={t} />

@@ -26,6 +26,7 @@ export default function AdminLayout() {
         <NavLink to="/admin/tenants">{t("nav.tenants")}</NavLink>
         <NavLink to="/admin/audit">{t("nav.audit")}</NavLink>
         <NavLink to="/admin/mailbox">{t("nav.mailbox")}</NavLink>
+        <NavLink to="/admin/engine">{t("nav.engine")}</NavLink>
         <NavLink to="/admin/tasks">{t("nav.tasks")}</NavLink>
         <span style={{ marginLeft: "auto" }} className="muted" data-testid="whoami">
           {`${admin.email} (${admin.role})`}
