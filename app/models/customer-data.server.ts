@@ -3,7 +3,9 @@
 // orchestrator (orchestrator/customers/) and audited there with the admin as actor; a refused
 // erasure is audited too. Also what the tenant page shows about it.
 import type { PrismaClient } from "../../prisma/generated/client.ts";
-import { eraseCustomer, exportCustomerData, writeAudit, type CustomerExport } from "../../orchestrator/index.ts";
+import { eraseCustomer, eraseDevMailboxMessages, exportCustomerData, writeAudit, type CustomerExport } from "../../orchestrator/index.ts";
+import { loadSecretKeyFor } from "~/boot.server";
+import type { AppConfig } from "~/config.server";
 import type { AdminSessionInfo } from "./admin-auth.server";
 import type { AdminMessageKey } from "~/i18n/admin-messages";
 
@@ -20,9 +22,12 @@ export type EraseResult =
   | { ok: true; key: AdminMessageKey }
   | { ok: false; status: 400 | 404 | 409; key: AdminMessageKey; values?: Record<string, string> };
 
-/** Erases the customer when `confirmEmail` is theirs and none of their tenants is left. */
+/**
+ * Erases the customer when `confirmEmail` is theirs and none of their tenants is left; without
+ * SMTP, the development mailbox's messages to them are deleted too.
+ */
 export async function eraseCustomerData(
-  prisma: PrismaClient,
+  { prisma, config }: { prisma: PrismaClient; config: AppConfig },
   customerId: string,
   confirmEmail: string,
   session: AdminSessionInfo,
@@ -35,6 +40,7 @@ export async function eraseCustomerData(
   const outcome = await eraseCustomer(prisma, customerId, actorOf(session), now);
   switch (outcome.kind) {
     case "erased":
+      if (!config.mail.smtpUrl) await eraseDevMailboxMessages(config.mail.devMailboxDir, await loadSecretKeyFor(config), [customer.email]);
       return { ok: true, key: "dataRights.erased" };
     case "already-erased":
       return { ok: true, key: "dataRights.alreadyErased" };

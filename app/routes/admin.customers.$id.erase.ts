@@ -20,6 +20,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const t = adminTranslator(resolveLocale(request));
   const parsed = eraseForm.safeParse(formValues(form));
   if (!parsed.success) return json({ error: t("dataRights.wrongEmail") }, { status: 400 });
-  const result = await eraseCustomerData(context.services.prisma, params.id ?? "", parsed.data.confirmEmail, session, context.services.now());
+  const result = await eraseCustomerData(context.services, params.id ?? "", parsed.data.confirmEmail, session, context.services.now());
   return result.ok ? json({ message: t(result.key) }) : json({ error: t(result.key, result.values) }, { status: result.status });
 }

@@ -3,11 +3,17 @@
 // usage as SVG with the latest values as text, the dashboard sums the active tenants' latest
 // samples; an owner downloads the customer's data as a JSON attachment (never cached, audited),
 // cannot erase while the tenant stands, then erases once it is destroyed (the email typed to
-// confirm); an operator may download but not erase; a viewer sees neither.
-import { readFile } from "node:fs/promises";
+// confirm, and the development mailbox's messages to them go too); an operator may download but
+// not erase; a viewer sees neither.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
+import { devMailboxTransport, readDevMailbox } from "../../orchestrator/mail/dev-mailbox.ts";
+import { SecretBox } from "../../orchestrator/secrets.ts";
 import { launchChromium } from "../support/browser.ts";
 import { addAdmins, createSharedDatabase, signInInBrowser, type SharedDatabase } from "../support/console-fixtures.ts";
 import { startPortal, type Portal } from "../support/portal.ts";
@@ -22,10 +28,16 @@ const MiB = 1024 * 1024;
 let shared: SharedDatabase;
 let portal: Portal;
 let browser: Browser;
+let dataDir: string;
+const secretKey = randomBytes(32);
 
 beforeAll(async () => {
   shared = await createSharedDatabase();
-  [portal, browser] = await Promise.all([startPortal({ DATABASE_URL: shared.url }), launchChromium()]);
+  dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-data-rights-"));
+  [portal, browser] = await Promise.all([
+    startPortal({ DATABASE_URL: shared.url, DATA_DIR: dataDir, SECRETS_KEY: secretKey.toString("hex") }),
+    launchChromium(),
+  ]);
   await addAdmins(shared.db, [
     { ...OWNER, role: "owner" },
     { ...OPERATOR, role: "operator" },
@@ -36,6 +48,7 @@ afterAll(async () => {
   await browser?.close();
   await portal?.stop();
   await shared?.dispose();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function activeTenant() {
@@ -87,6 +100,11 @@ describe("usage in the console", () => {
 describe("customers' data rights in the console", () => {
   it("an owner downloads the JSON export, may erase only once the tenant is destroyed, and then erases", async () => {
     const tenant = await activeTenant();
+    // What the mail sender left in the development mailbox (no SMTP_URL): one to them, one not.
+    const mailbox = devMailboxTransport(path.join(dataDir, "mailbox"), new SecretBox(secretKey));
+    const envelope = (to: string, n: number) => ({ from: "Tenantry <noreply@vendor.test>", to, subject: `s${n}`, text: "Hello Ottilie", html: "", messageId: `<m${n}@t>` });
+    await mailbox.send(envelope(tenant.person.email, 1));
+    await mailbox.send(envelope("someone.else@example.com", 2));
     const page = await signInInBrowser(browser, portal.url, OWNER);
     await openTenant(page, tenant.id);
 
@@ -126,6 +144,7 @@ describe("customers' data rights in the console", () => {
     expect(await page.getByText("Ottilie").count()).toBe(0);
     const erased = await shared.db.prisma.auditLog.findMany({ where: { action: "customer.erased", details: { path: ["customerId"], equals: tenant.customerId } } });
     expect(erased.map((e) => [e.actorId, e.outcome])).toEqual([[OWNER.email, "succeeded"]]);
+    expect((await readDevMailbox(path.join(dataDir, "mailbox"), secretKey)).map((m) => m.to)).toEqual(["someone.else@example.com"]);
   });
 
   it("an operator may download but not erase; a GET of the export is refused", async () => {
