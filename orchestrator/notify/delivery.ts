@@ -95,7 +95,7 @@ async function queueEmails(deps: SchedulerDeps, notification: StoredNotification
             vendorName: deps.notify.vendorName,
             notificationId: notification.id,
             severity: notification.severity === "critical" || notification.severity === "warning" ? notification.severity : "info",
-            title: wording.title,
+            title: wording.headline,
             text: wording.text,
             fields: wording.fields.map(({ label, value }) => ({ label, value })),
           },

@@ -7,8 +7,10 @@ import type { NotificationFields, NotificationKind, Severity } from "./alerts.ts
 export type NotifyLocale = "en" | "fr";
 
 export interface NotificationWording {
-  /** One line, with the vendor's name. */
+  /** One line, with the vendor's name ("Acme Cloud: Provisioning failed for tenant acme-1"). */
   title: string;
+  /** The same line without the vendor's name (the email's subject adds it its own way). */
+  headline: string;
   /** A paragraph or two (lines separated by "\n"). */
   text: string;
   /** The fields in a stable order, labelled and formatted for reading. */
@@ -26,78 +28,78 @@ export interface StoredNotification {
 }
 
 type Field = NotificationFields[string];
-type Sentences = (f: (key: string) => string, vendor: string) => { title: string; text: string };
+type Sentences = (f: (key: string) => string) => { headline: string; text: string };
 
 const KINDS: Record<NotifyLocale, Record<NotificationKind, Sentences>> = {
   en: {
-    "alert.provisioning_failed": (f, vendor) => ({
-      title: `${vendor}: provisioning failed for tenant ${f("tenant")}`,
+    "alert.provisioning_failed": (f) => ({
+      headline: `Provisioning failed for tenant ${f("tenant")}`,
       text:
         `The provisioning of tenant ${f("tenant")} failed for good (job ${f("jobId")}): ${f("reason")}\n` +
         "The tenant is marked failed and nothing of it is left running. Fix the cause, then retry it from the console.",
     }),
-    "alert.reconciliation_failed": (f, vendor) => ({
-      title: `${vendor}: reconciliation failed`,
+    "alert.reconciliation_failed": (f) => ({
+      headline: "Reconciliation failed",
       text:
         `Comparing the engine with the database failed ${f("attempts")} times for the period ${f("period")}: ${f("error")}\n` +
         "Tenants are not checked or repaired until it succeeds. Check that the engine answers.",
     }),
-    "alert.task_failed": (f, vendor) => ({
-      title: `${vendor}: scheduled task ${f("task")} failed`,
+    "alert.task_failed": (f) => ({
+      headline: `Scheduled task ${f("task")} failed`,
       text:
         `The scheduled task ${f("task")} failed ${f("attempts")} times for the period ${f("period")} and gave up until the next one: ${f("error")}\n` +
         "Once the cause is fixed, `npm run tasks -- run-due` runs it again.",
     }),
-    "alert.mail_backlog": (f, vendor) => ({
-      title: `${vendor}: ${f("undelivered")} emails not delivered`,
+    "alert.mail_backlog": (f) => ({
+      headline: `${f("undelivered")} emails not delivered`,
       text:
         `${f("undelivered")} emails are not delivered (${f("failed")} failed, ${f("stuck")} waiting for over an hour); the alert threshold is ${f("threshold")}.\n` +
         "Check the mail settings, then retry the failed emails from the console's mailbox page.",
     }),
-    "report.weekly": (f, vendor) => ({
-      title: `${vendor}: weekly report, ${f("weekStart")} to ${f("weekEnd")}`,
+    "report.weekly": (f) => ({
+      headline: `Weekly report, ${f("weekStart")} to ${f("weekEnd")}`,
       text:
         `Last week: ${f("signups")} signups, ${f("conversions")} conversions, ${f("failedJobs")} failed jobs and ${f("failedActions")} failed actions.\n` +
         `${f("trialsEndingSoon")} trials end in the next 7 days. ${f("liveTenants")} tenants are live.`,
     }),
-    test: (_f, vendor) => ({
-      title: `${vendor}: test notification`,
+    test: () => ({
+      headline: "Test notification",
       text: "This is a test message: operator notifications reach this channel. Nothing needs to be done.",
     }),
   },
   fr: {
-    "alert.provisioning_failed": (f, vendor) => ({
-      title: `${vendor}\u00a0: échec du provisionnement du tenant ${f("tenant")}`,
+    "alert.provisioning_failed": (f) => ({
+      headline: `Échec du provisionnement du tenant ${f("tenant")}`,
       text:
         `Le provisionnement du tenant ${f("tenant")} a échoué définitivement (tâche ${f("jobId")})\u00a0: ${f("reason")}\n` +
         "Le tenant est marqué en échec et plus rien n’en tourne. Corrigez la cause, puis relancez-le depuis la console.",
     }),
-    "alert.reconciliation_failed": (f, vendor) => ({
-      title: `${vendor}\u00a0: échec de la réconciliation`,
+    "alert.reconciliation_failed": (f) => ({
+      headline: "Échec de la réconciliation",
       text:
         `La comparaison du moteur avec la base de données a échoué ${f("attempts")} fois pour la période ${f("period")}\u00a0: ${f("error")}\n` +
         "Les tenants ne sont ni vérifiés ni réparés tant qu’elle échoue. Vérifiez que le moteur répond.",
     }),
-    "alert.task_failed": (f, vendor) => ({
-      title: `${vendor}\u00a0: échec de la tâche planifiée ${f("task")}`,
+    "alert.task_failed": (f) => ({
+      headline: `Échec de la tâche planifiée ${f("task")}`,
       text:
         `La tâche planifiée ${f("task")} a échoué ${f("attempts")} fois pour la période ${f("period")} et reprendra à la suivante\u00a0: ${f("error")}\n` +
         "Une fois la cause corrigée, `npm run tasks -- run-due` la relance.",
     }),
-    "alert.mail_backlog": (f, vendor) => ({
-      title: `${vendor}\u00a0: ${f("undelivered")} e-mails non distribués`,
+    "alert.mail_backlog": (f) => ({
+      headline: `${f("undelivered")} e-mails non distribués`,
       text:
         `${f("undelivered")} e-mails ne sont pas distribués (${f("failed")} en échec, ${f("stuck")} en attente depuis plus d’une heure)\u00a0; le seuil d’alerte est de ${f("threshold")}.\n` +
         "Vérifiez les réglages d’e-mail, puis relancez les e-mails en échec depuis la page Mailbox de la console.",
     }),
-    "report.weekly": (f, vendor) => ({
-      title: `${vendor}\u00a0: rapport hebdomadaire du ${f("weekStart")} au ${f("weekEnd")}`,
+    "report.weekly": (f) => ({
+      headline: `Rapport hebdomadaire du ${f("weekStart")} au ${f("weekEnd")}`,
       text:
         `La semaine dernière\u00a0: ${f("signups")} inscriptions, ${f("conversions")} conversions, ${f("failedJobs")} tâches en échec et ${f("failedActions")} actions en échec.\n` +
         `${f("trialsEndingSoon")} essais se terminent dans les 7 prochains jours. ${f("liveTenants")} tenants sont en service.`,
     }),
-    test: (_f, vendor) => ({
-      title: `${vendor}\u00a0: notification de test`,
+    test: () => ({
+      headline: "Notification de test",
       text: "Ceci est un message de test\u00a0: les notifications des opérateurs parviennent à ce canal. Aucune action n’est nécessaire.",
     }),
   },
@@ -179,17 +181,19 @@ export function isSeverity(severity: string): severity is Severity {
 export function wordNotification(notification: StoredNotification, locale: NotifyLocale, vendorName: string): NotificationWording {
   const fields = notification.fields;
   const f = (key: string) => formatValue(key, fields[key], locale);
-  const sentences = isNotificationKind(notification.kind)
-    ? KINDS[locale][notification.kind](f, vendorName)
-    : { title: `${vendorName}: ${notification.title}`, text: notification.title };
+  const { headline, text } = isNotificationKind(notification.kind)
+    ? KINDS[locale][notification.kind](f)
+    : { headline: notification.title, text: notification.title };
   return {
-    ...sentences,
+    title: `${vendorName}${locale === "fr" ? "\u00a0: " : ": "}${headline}`,
+    headline,
+    text,
     fields: Object.keys(fields).map((key) => ({ key, label: LABELS[locale][key] ?? key, value: f(key) })),
     severityLabel: SEVERITY[locale][isSeverity(notification.severity) ? notification.severity : "info"],
   };
 }
 
-/** A value as an operator reads it: sizes in GiB/MiB, percentages, numbers grouped, "—" when absent. */
+/** A value as an operator reads it: sizes in GiB/MiB, percentages, numbers grouped, times in UTC, "—" when absent. */
 export function formatValue(key: string, value: Field | undefined, locale: NotifyLocale): string {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return locale === "fr" ? (value ? "oui" : "non") : value ? "yes" : "no";
@@ -199,6 +203,9 @@ export function formatValue(key: string, value: Field | undefined, locale: Notif
     if (key.endsWith("Percent")) return `${number.format(value)}${locale === "fr" ? "\u00a0%" : "%"}`;
     return number.format(value);
   }
+  // A time (ISO 8601, as the tasks store them): the same in every language, to the minute, in UTC.
+  const time = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z$/.exec(value);
+  if (time) return `${time[1]} ${time[2]} UTC`;
   return value;
 }
 

@@ -137,7 +137,8 @@ async function deliverClaimed(
   if (!recorded) {
     logger.warn("operator notification taken over by another sender; not recording its outcome", fields);
   } else if (failures.length === 0) {
-    logger.info("operator notification sent", { ...fields, channels: results.map((result) => result.channel).join(", ") });
+    // Mock mode and "no channel" logged the notification already.
+    if (!note) logger.info("operator notification sent", { ...fields, channels: results.map((result) => result.channel).join(", ") });
   } else if (giveUp) {
     logger.error("operator notification failed for good", { ...fields, error });
   } else {

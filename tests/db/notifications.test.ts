@@ -92,7 +92,7 @@ describe("delivery", () => {
       [`notify:${id}:oncall@example.com`, "oncall@example.com", "operator-notification", "pending"],
       [`notify:${id}:ops@example.com`, "ops@example.com", "operator-notification", "pending"],
     ]);
-    expect(emails[0]!.subject).toBe(`[Acme Cloud] Alert: Acme Cloud: provisioning failed for tenant acme-${n}`);
+    expect(emails[0]!.subject).toBe(`[Acme Cloud] Alert: Provisioning failed for tenant acme-${n}`);
     expect(emails[0]!.bodyText).toContain("image missing");
 
     const [post] = postsFor(id);
@@ -195,7 +195,7 @@ describe("mock mode", () => {
     expect(await t.db.prisma.emailOutbox.count({ where: { idempotencyKey: { startsWith: `notify:${id}:` } } })).toBe(0);
     const line = logLines.find((l) => l.message === "operator notification (mock mode: logged, not sent)" && l.fields.notificationId === id);
     expect(line?.level).toBe("info");
-    expect(line?.fields.title).toBe(`Acme Cloud: provisioning failed for tenant acme-${n}`);
+    expect(line?.fields.title).toBe(`Acme Cloud: Provisioning failed for tenant acme-${n}`);
     expect(JSON.stringify(line)).not.toContain("SECRETPATH");
   });
 });
@@ -207,7 +207,7 @@ describe("the test notification", () => {
     const test = await t.db.prisma.operatorNotification.findFirstOrThrow({ where: { kind: "test" }, orderBy: { createdAt: "desc" } });
     expect(test.status).toBe("sent");
     const [post] = postsFor(test.id);
-    expect(JSON.parse(post!.body)).toMatchObject({ text: expect.stringContaining("Acme Cloud: test notification"), blocks: expect.any(Array) });
+    expect(JSON.parse(post!.body)).toMatchObject({ text: expect.stringContaining("Acme Cloud: Test notification"), blocks: expect.any(Array) });
   });
 
   it("reports a failing channel without its URL and does not retry it", async () => {

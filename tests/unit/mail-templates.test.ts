@@ -289,7 +289,7 @@ describe("mail templates: operator notifications", () => {
     expect(email.text).toContain(locale === "en" ? "Hello,\n\nThe provisioning of acme-1 failed for good.\nRetry it from the console." : "Bonjour,\n\n");
     expect(email.text).toContain(locale === "en" ? `Reason: <img src=x onerror="alert(1)"> & co` : `Reason\u00a0: <img src=x onerror="alert(1)"> & co`);
     expect(email.text).toContain(
-      locale === "en" ? "You receive this message as an operator of Acme Cloud. Notification 0b7c-42." : "Vous recevez ce message en tant qu’opérateur de Acme Cloud.",
+      locale === "en" ? "You receive this message as an operator of Acme Cloud. Notification 0b7c-42." : "Vous recevez ce message en tant qu’opérateur de la plateforme Acme Cloud.",
     );
     expect(email.html).toContain(`lang="${locale}"`);
     expect(email.html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co");

@@ -29,7 +29,7 @@ describe("generic JSON webhook", () => {
       id: notification.id,
       kind: "alert.provisioning_failed",
       severity: "critical",
-      title: "Acme Cloud: provisioning failed for tenant acme-1",
+      title: "Acme Cloud: Provisioning failed for tenant acme-1",
       text: wording.text,
       fields: notification.fields,
       createdAt: "2026-12-03T10:00:00.000Z",
@@ -65,7 +65,7 @@ describe("Slack webhook", () => {
   it("sends text (the fallback) and blocks: header, severity and text, the fields, the id", () => {
     const request = webhookRequest("slack", notification, wording, { now: NOW });
     const body = JSON.parse(request.body) as { text: string; blocks: { type: string; text?: { text: string }; fields?: { text: string }[] }[] };
-    expect(body.text).toContain("Acme Cloud: provisioning failed for tenant acme-1");
+    expect(body.text).toContain("Acme Cloud: Provisioning failed for tenant acme-1");
     expect(body.blocks.map((b) => b.type)).toEqual(["header", "section", "section", "context"]);
     expect(body.blocks[0]!.text!.text).toBe(wording.title);
     expect(body.blocks[1]!.text!.text).toContain("*Alert*");

@@ -50,11 +50,13 @@ describe("notification wording", () => {
 
   it("places the fields' values in the sentences", () => {
     const failed = wordNotification({ ...base, kind: "alert.provisioning_failed", fields: samples["alert.provisioning_failed"] }, "fr", "V");
-    expect(failed.title).toBe("V\u00a0: échec du provisionnement du tenant acme-1");
+    expect(failed.title).toBe("V\u00a0: Échec du provisionnement du tenant acme-1");
     expect(failed.text).toContain("(tâche job-9)\u00a0: image missing");
     const report = wordNotification({ ...base, kind: "report.weekly", fields: samples["report.weekly"] }, "en", "V");
     expect(report.text).toContain("4 signups, 2 conversions, 1 failed jobs and 6 failed actions");
     expect(report.text).toContain("3 trials end in the next 7 days");
+    expect(report.title).toBe("V: Weekly report, 2026-11-23 07:00 UTC to 2026-11-30 07:00 UTC");
+    expect(report.headline).toBe("Weekly report, 2026-11-23 07:00 UTC to 2026-11-30 07:00 UTC");
     expect(report.fields.find((f) => f.key === "memoryBytes")?.value).toBe("3 GiB");
     expect(report.fields.find((f) => f.key === "diskBytes")?.value).toBe("512 MiB");
     expect(report.fields.find((f) => f.key === "cpuPercent")?.value).toBe("12.3%");
@@ -63,6 +65,7 @@ describe("notification wording", () => {
   it("falls back to the stored title for a kind it does not know", () => {
     const unknown = wordNotification({ ...base, kind: "alert.something_new", fields: { x: 1 } }, "en", "V");
     expect(unknown.title).toBe("V: stored title");
+    expect(unknown.headline).toBe("stored title");
     expect(unknown.fields).toEqual([{ key: "x", label: "x", value: "1" }]);
   });
 

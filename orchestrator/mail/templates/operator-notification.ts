@@ -25,7 +25,7 @@ const fr: OperatorCopy = {
   subject: (vendor, severity, title) =>
     `[${vendor}]${severity === "critical" ? " Alerte\u00a0:" : severity === "warning" ? " Avertissement\u00a0:" : ""} ${title}`,
   greeting: "Bonjour,",
-  footer: (vendor, id) => `Vous recevez ce message en tant qu’opérateur de ${vendor}. Notification ${id}.`,
+  footer: (vendor, id) => `Vous recevez ce message en tant qu’opérateur de la plateforme ${vendor}. Notification ${id}.`,
 };
 
 const COPY: Readonly<Record<EmailLocale, OperatorCopy>> = { en, fr };
