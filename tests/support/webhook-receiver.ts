@@ -1,6 +1,6 @@
 // A webhook receiver for the operator-notification tests: a real HTTP server on 127.0.0.1 (a port
 // in 43300-43399, helper D's range) that records every request (method, path, headers, raw body)
-// and answers with the status the test sets, or never answers ("hang") to exercise the timeout.
+// and answers with the status the test sets, after an optional delay, or never ("hang", for the timeout).
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 
 export interface ReceivedRequest {
@@ -15,6 +15,8 @@ export interface WebhookReceiver {
   url: string;
   requests: ReceivedRequest[];
   respondWith(status: number | "hang"): void;
+  /** Answers only after this long (a slow receiver: the sender holds its lease meanwhile). */
+  delayAnswers(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const hanging: ServerResponse[] = [];
   let answer: number | "hang" = 200;
+  let delayMs = 0;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -34,7 +37,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         hanging.push(response);
         return;
       }
-      response.writeHead(answer, { "Content-Type": "text/plain" }).end(answer < 300 ? "ok" : "no thanks");
+      const status = answer;
+      setTimeout(() => response.writeHead(status, { "Content-Type": "text/plain" }).end(status < 300 ? "ok" : "no thanks"), delayMs);
     });
   });
   const start = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT + 1));
@@ -52,6 +56,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     requests,
     respondWith: (status) => {
       answer = status;
+    },
+    delayAnswers: (ms) => {
+      delayMs = ms;
     },
     stop: () =>
       new Promise<void>((resolve) => {
