@@ -3,7 +3,9 @@
 // until the end; after downtime only the nearest one still due is sent (on the last day, the 1-day
 // one, never the 7-day one as well). Each is an email under a key holding the trial's end, so an
 // extended trial is reminded again, and its audit entry is written only by the run whose insert
-// queued the email: exactly once, however many runs overlap.
+// queued the email: exactly once, however many runs overlap. The email says the days really left
+// (a reminder sent late after downtime, or due at once for a short or extended trial, never
+// announces more days than remain); the key and the audit entry name the reminder day.
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import type { SecretBox } from "../secrets.ts";
@@ -21,6 +23,11 @@ export function reminderDue(reminderDays: readonly number[], endsAt: Date, asOf:
   if (asOf.getTime() >= endsAt.getTime()) return null;
   const due = reminderDays.filter((days) => days > 0 && asOf.getTime() >= endsAt.getTime() - days * DAY_MS);
   return due.length === 0 ? null : Math.min(...due);
+}
+
+/** Whole days left until the end (rounded up), at most the reminder's own day. */
+export function daysLeft(reminderDays: number, endsAt: Date, asOf: Date): number {
+  return Math.min(reminderDays, Math.max(1, Math.ceil((endsAt.getTime() - asOf.getTime()) / DAY_MS)));
 }
 
 export function reminderKey(subscriptionId: string, days: number, endsAt: Date): string {
@@ -57,7 +64,7 @@ export async function sendTrialReminders(deps: ReminderDeps, asOf: Date, signal:
         purpose: "trial-ending",
         ...recipient,
         trialEndsAt: endsAt,
-        daysLeft: days,
+        daysLeft: daysLeft(days, endsAt, asOf),
         appUrl: appUrlOf(deps.tenantUrl, tenant),
       }));
       if (!mailed) return false;

@@ -105,6 +105,8 @@ async function rowsOf(tenantId: string) {
   return { tenant, emails, audit, jobs };
 }
 
+// The tests share one database and move forward in time (each trial ends after the previous test's
+// dates), so a later run may act on an earlier test's trial: each test asserts its own tenant's rows only.
 describe(`the trial-lifecycle task (${process.env.TEST_DB_KIND})`, () => {
   it("picks the nearest reminder still due, and none at or after the end", () => {
     const end = new Date("2027-03-31T12:00:00Z");
@@ -155,6 +157,15 @@ describe(`the trial-lifecycle task (${process.env.TEST_DB_KIND})`, () => {
     const { emails, audit } = await rowsOf(tenant.id);
     expect(emails.map((e) => e.idempotencyKey)).toEqual([`trial-ending:${subscription.id}:1:${end.toISOString()}`]);
     expect(audit.map((a) => [a.action, (a.details as { days: number }).days])).toEqual([["trial.reminded", 1]]);
+  });
+
+  it("a reminder sent late after downtime says the days really left", async () => {
+    const end = new Date("2027-05-20T08:00:00Z");
+    const { tenant, subscription } = await trialTenant(end);
+    await run(at(end, -3 * DAY + 2 * 60 * MINUTE));
+    const { emails } = await rowsOf(tenant.id);
+    expect(emails.map((e) => e.idempotencyKey)).toEqual([`trial-ending:${subscription.id}:7:${end.toISOString()}`]);
+    expect(emails[0]!.subject).toContain("dans 3 jours");
   });
 
   it("expires an unpaid trial once: suspended, a suspend job, an audit entry and the trial-ended email", async () => {
