@@ -50,6 +50,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     canAct: hasRole(session, "operator"),
     usageSeries,
     usageAsOf: now.toISOString(),
+    usageDays: USAGE_CHART_DAYS,
     dataRights: dataRights ? { ...dataRights, email: tenant.customer.email } : null,
   });
 }
@@ -105,7 +106,7 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 const REFRESH_EVERY_MS = 2000;
 
 export default function TenantPage() {
-  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, dataRights } = useLoaderData<typeof loader>();
+  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, usageDays, dataRights } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const t = adminTranslator(useLocale());
   const busy = !SETTLED.has(tenant.actualState) || tenant.jobs.some((j) => j.status === "queued" || j.status === "running");
@@ -121,7 +122,7 @@ export default function TenantPage() {
       <TenantFacts tenant={tenant} t={t} />
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
-      <UsageChart points={usageSeries} days={USAGE_CHART_DAYS} now={usageAsOf} t={t} />
+      <UsageChart points={usageSeries} days={usageDays} now={usageAsOf} t={t} />
       <JobsList jobs={tenant.jobs} t={t} />
       <LiveLogs tenantId={tenant.id} t={t} />
       <AuditTrail entries={audit} t={t} />

@@ -81,7 +81,11 @@ describe("usage in the console", () => {
     const chart = page.getByTestId("usage-chart");
     await chart.waitFor();
     expect(await chart.locator("svg[data-metric-chart]").count()).toBe(3);
-    expect(await chart.locator('svg[data-metric-chart="memory"] circle').count()).toBe(5);
+    await chart.getByRole("heading", { name: "Usage over the last 30 days" }).waitFor();
+    // Placed along the 30 days (the newest at the right end), not piled up.
+    const xs = await chart.locator('svg[data-metric-chart="memory"] circle').evaluateAll((circles) => circles.map((c) => Number(c.getAttribute("cx"))));
+    expect(xs).toHaveLength(5);
+    expect(xs.every((x, i) => x > 590 && x <= 600 && (i === 0 || x > xs[i - 1]!))).toBe(true);
     expect(await chart.locator('svg[data-metric-chart="memory"]').getAttribute("aria-label")).toMatch(/^Memory from .*: lowest 101\.0 MiB, highest 105\.0 MiB, latest 101\.0 MiB$/);
     expect(await page.getByTestId("usage-latest").locator('[data-metric="memory"]').textContent()).toBe("101.0 MiB");
     expect(await page.getByTestId("usage-latest").locator('[data-metric="cpu"]').textContent()).toBe("1.0 %");

@@ -50,6 +50,7 @@ function EraseForm({ action, data, csrf, t }: { action: string; data: CustomerDa
         placeholder={t("dataRights.typeEmail", { email: data.email })}
         aria-label={t("dataRights.confirmEmail")}
         autoComplete="off"
+        style={{ minWidth: "22rem" }}
         required
         disabled={waiting}
       />{" "}
