@@ -28,6 +28,7 @@ export default function AdminLayout() {
         <NavLink to="/admin/mailbox">{t("nav.mailbox")}</NavLink>
         <NavLink to="/admin/engine">{t("nav.engine")}</NavLink>
         <NavLink to="/admin/tasks">{t("nav.tasks")}</NavLink>
+        <NavLink to="/admin/notifications">{t("nav.notifications")}</NavLink>
         <span style={{ marginLeft: "auto" }} className="muted" data-testid="whoami">
           {`${admin.email} (${admin.role})`}
         </span>

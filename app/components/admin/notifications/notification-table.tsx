@@ -1,0 +1,56 @@
+// The latest operator notifications as a table: when, what (kind and title), severity, and how
+// the delivery went (sent, waiting for a retry, failed, with the last error or the note).
+import type { AdminMessageKey, AdminTranslate } from "~/i18n/admin-messages";
+
+export interface NotificationListRow {
+  id: string;
+  kind: string;
+  severity: string;
+  title: string;
+  status: "pending" | "sending" | "sent" | "failed";
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+const minute = (iso: string) => iso.slice(0, 16).replace("T", " ") + " UTC";
+
+export function NotificationTable({ notifications, t }: { notifications: NotificationListRow[]; t: AdminTranslate }) {
+  const label = (key: string, fallback: string) => {
+    const text = t(key as AdminMessageKey);
+    return text === key ? fallback : text;
+  };
+  if (notifications.length === 0) return <p className="muted">{t("notifications.none")}</p>;
+  return (
+    <table className="table" data-testid="notification-table">
+      <thead>
+        <tr>
+          <th>{t("notifications.created")}</th>
+          <th>{t("notifications.what")}</th>
+          <th>{t("notifications.severity")}</th>
+          <th>{t("notifications.delivery")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {notifications.map((n) => (
+          <tr key={n.id} data-notification={n.id} data-kind={n.kind} data-status={n.status}>
+            <td>{minute(n.createdAt)}</td>
+            <td>
+              <strong>{label(`notifications.kind.${n.kind}`, n.kind)}</strong>
+              <div className="muted">{n.title}</div>
+            </td>
+            <td>{label(`notifications.severity.${n.severity}`, n.severity)}</td>
+            <td>
+              {n.status === "sent" && n.sentAt
+                ? t("notifications.status.sent", { time: minute(n.sentAt) })
+                : t(`notifications.status.${n.status === "sent" ? "sending" : n.status}`)}
+              {n.attempts > 1 ? <span className="muted"> ({t("notifications.attempts", { n: n.attempts })})</span> : null}
+              {n.lastError ? <div className={n.status === "sent" ? "muted" : "form-error"}>{n.lastError}</div> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
