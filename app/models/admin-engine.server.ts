@@ -17,7 +17,14 @@ export interface StrayView {
 export interface EngineStatusView {
   /** null when the engine answers; its error otherwise. */
   error: string | null;
-  lastRun: { finishedAt: string | null; startedAt: string | null; status: string; summary: string | null } | null;
+  lastRun: {
+    finishedAt: string | null;
+    startedAt: string | null;
+    status: "running" | "succeeded" | "failed";
+    /** Why it failed (the task's error), when it did. */
+    error: string | null;
+    summary: ReconcileSummaryView | null;
+  } | null;
   nextPeriodAt: string | null;
 }
 
@@ -38,13 +45,20 @@ export interface EnginePage {
   strays: StrayView[];
 }
 
-/** A run's summary as one short line ("tenants 3, running 3, strays 1"); never personal data. */
-function summaryLine(summary: unknown): string | null {
+/** The counts a reconcile run stored (orchestrator/reconcile/reconcile-task.ts), for one sentence. */
+export type ReconcileSummaryView =
+  | { engine: "reachable"; tenants: number; running: number; repairs: number; flagged: number; strays: number }
+  | { engine: "unreachable"; tenants: number };
+
+function reconcileSummary(summary: unknown): ReconcileSummaryView | null {
   if (summary === null || typeof summary !== "object") return null;
-  return Object.entries(summary as Record<string, unknown>)
-    .filter(([, value]) => ["string", "number", "boolean"].includes(typeof value))
-    .map(([key, value]) => `${key} ${String(value)}`)
-    .join(", ");
+  const s = summary as Record<string, unknown>;
+  const n = (key: string) => (typeof s[key] === "number" ? s[key] : 0);
+  if (s.engine === "unreachable") return { engine: "unreachable", tenants: n("unreachableTenants") };
+  if (s.engine === "reachable") {
+    return { engine: "reachable", tenants: n("tenants"), running: n("running"), repairs: n("repairsRequested"), flagged: n("flagged"), strays: n("strays") };
+  }
+  return null;
 }
 
 export async function enginePage(prisma: PrismaClient, orchestrator: Orchestrator): Promise<EnginePage> {
@@ -84,7 +98,8 @@ export async function enginePage(prisma: PrismaClient, orchestrator: Orchestrato
             status: run.status,
             startedAt: run.startedAt.toISOString(),
             finishedAt: run.finishedAt?.toISOString() ?? null,
-            summary: run.status === "failed" ? run.error : summaryLine(run.summary),
+            error: run.error,
+            summary: reconcileSummary(run.summary),
           }
         : null,
       nextPeriodAt: reconcile?.nextPeriodAt.toISOString() ?? null,

@@ -14,7 +14,7 @@ import type { EngineResource } from "../../orchestrator/driver.ts";
 import { defaultTimeSettings } from "../../orchestrator/index.ts";
 import { silentLogger } from "../../orchestrator/logger.ts";
 import { recordObservation, type TenantSnapshot } from "../../orchestrator/reconcile/drift.ts";
-import { findStrays, observeTenant } from "../../orchestrator/reconcile/observe.ts";
+import { findStrays, observeTenant, type TenantObservation } from "../../orchestrator/reconcile/observe.ts";
 import { reconcileTask } from "../../orchestrator/reconcile/reconcile-task.ts";
 import { recordStrays } from "../../orchestrator/reconcile/strays.ts";
 import type { SchedulerDeps } from "../../orchestrator/scheduler/deps.ts";
@@ -64,7 +64,7 @@ async function activeTenant(): Promise<string> {
 const snapshot = (id: string): Promise<TenantSnapshot> =>
   prisma().tenant.findUniqueOrThrow({ where: { id }, select: { id: true, slug: true, updatedAt: true } });
 const audits = (tenantId: string, action: string) => prisma().auditLog.findMany({ where: { tenantId, action }, orderBy: { id: "asc" } });
-const missingApp = { state: "missing", services: ["app"] } as const;
+const missingApp: TenantObservation = { state: "missing", services: ["app"] };
 const asOf = new Date("2026-12-03T10:05:00Z");
 
 describe("what the engine shows, compared (pure)", () => {

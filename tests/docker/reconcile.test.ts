@@ -3,7 +3,7 @@
 // task is run once through runDueTasks (as `npm run tasks -- run-due` does), each as of its own
 // period, and the test looks at the engine and the database afterwards:
 // - the tenant's app container, removed by hand, is back after one pass (and its repair job), and
-//   two reconcilers at once ask for one repair only;
+//   two reconcilers at once ask for one repair only; its database, stopped by hand, runs again;
 // - a container with our labels and a tenant id no tenant has is listed as a stray and left alone;
 // - an engine that does not answer (a socket that does not exist) marks the tenant unreachable,
 //   audited and alerted once however many passes see it;
@@ -190,6 +190,19 @@ describe("reconciliation on the Docker engine", () => {
     expect(await repairJobs()).toHaveLength(1);
   });
 
+  it("a database container stopped on its own is started again by the repair", async () => {
+    await docker.getContainer(`${slug}-postgres`).stop({ t: 10 });
+    expect(await reconcilePass()).toMatchObject({ repairsRequested: 1 });
+    const jobs = await repairJobs();
+    expect(jobs).toHaveLength(2);
+    expect((await auditActions("tenant.drift_detected")).at(-1)!.details).toMatchObject({ observed: "stopped", services: expect.stringContaining("postgres") });
+    const repair = await jobEnds(jobs[1]!.id);
+    expect(repair.status, repair.lastError ?? "").toBe("succeeded");
+    expect((await docker.getContainer(`${slug}-postgres`).inspect()).State.Running).toBe(true);
+    expect(await health()).toBe(200);
+    expect(await reconcilePass()).toMatchObject({ running: 1, repairsRequested: 0 });
+  });
+
   it("a container with our labels and an unknown tenant id is listed as a stray, and left alone", async () => {
     const unknownTenant = randomUUID();
     await docker.createContainer({
@@ -231,8 +244,8 @@ describe("reconciliation on the Docker engine", () => {
     expect(await reconcilePass(nowhere)).toMatchObject({ engine: "unreachable", marked: 0 });
     expect(await auditActions("tenant.engine_unreachable")).toHaveLength(1);
     expect((await alerts()).map((a) => [a.kind, a.severity])).toEqual([["alert.reconciliation_failed", "critical"]]);
-    // Nothing was repaired or listed as a stray meanwhile: the engine was not read.
-    expect(await repairJobs()).toHaveLength(1);
+    // Nothing was repaired meanwhile: the engine was not read.
+    expect(await repairJobs()).toHaveLength(2);
 
     // The engine answers again: the tenant is seen running; a later outage is a new alert.
     expect(await reconcilePass()).toMatchObject({ engine: "reachable", running: 1 });
@@ -270,7 +283,7 @@ describe("reconciliation on the Docker engine", () => {
 
     // Left for an operator: no third repair, no second flag or alert.
     expect(await reconcilePass()).toMatchObject({ repairsRequested: 0, flagged: 0, stillFlagged: 1 });
-    expect(await repairJobs()).toHaveLength(3);
+    expect(await repairJobs()).toHaveLength(4);
     expect(await auditActions("tenant.flagged")).toHaveLength(1);
     expect(await prisma().operatorNotification.count({ where: { idempotencyKey: { startsWith: `alert.reconciliation_failed:flagged:${tenantId}:` } } })).toBe(1);
     // Nothing of the tenant was removed: its database still runs, its volume is there.

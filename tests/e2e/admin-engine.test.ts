@@ -60,7 +60,8 @@ describe("console: engine page and the tenant's observation", () => {
     const html = await page(cookie, "/admin/engine", "en");
     expect(html).toContain("Engine and reconciliation");
     expect(html).toContain('data-testid="engine-down"');
-    expect(html).toMatch(/Last reconciliation: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(succeeded\)/);
+    expect(html).toMatch(/Last reconciliation: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(done\)/);
+    expect(html).toContain("The engine did not answer: 1 tenant(s) marked unreachable.");
     expect(html).toContain(`data-tenant="${slug}"`);
     expect(html).toContain("engine unreachable");
     expect(html).toContain("Service(s) app missing on the engine and two repairs failed");
@@ -74,6 +75,7 @@ describe("console: engine page and the tenant's observation", () => {
     expect(french).toContain("Moteur et réconciliation");
     expect(french).toContain("Tenantry ne les supprime jamais de lui-même");
     expect(french).toContain("moteur injoignable");
+    expect(french).toMatch(/Dernière réconciliation\u00a0: \d{4}-\d\d-\d\d \d\d:\d\d UTC \(terminée\)/);
     expect(french).toContain(`docker volume rm ${STRAY}`);
 
     const tenantPage = await page(cookie, `/admin/tenants/${tenantId}`, "en");

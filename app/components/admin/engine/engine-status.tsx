@@ -14,8 +14,14 @@ export function EngineStatus({ status, t }: { status: EngineStatusView; t: Admin
       )}
       {run ? (
         <p data-testid="last-reconcile">
-          {t("engine.lastRun", { when: utcMinute(run.finishedAt ?? run.startedAt), status: run.status })}
-          {run.summary ? <span className="muted"> {run.summary}</span> : null}
+          {t("engine.lastRun", { when: utcMinute(run.finishedAt ?? run.startedAt), status: t(`engine.run.${run.status}`) })}
+          {run.status === "failed" && run.error ? <span className="form-error"> {run.error}</span> : null}
+          {run.summary ? (
+            <span className="muted" data-testid="reconcile-summary">
+              {" "}
+              {run.summary.engine === "reachable" ? t("engine.summary.reachable", run.summary) : t("engine.summary.unreachable", run.summary)}
+            </span>
+          ) : null}
         </p>
       ) : (
         <p className="muted">{t("engine.neverRun")}</p>
