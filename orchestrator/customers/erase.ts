@@ -1,7 +1,8 @@
 // Erasure of a customer's personal data (the right to be forgotten). The rows stay (the books,
 // the audit log's ids) but every personal field is replaced, in one transaction: the customer's
 // names, email, phone and company; the consents' address and browser; every email sent to them
-// (address, subject, bodies, sealed secrets); any error text or progress line that quoted them.
+// (address, subject, bodies, sealed secrets); any error text or progress line that quoted them
+// (jobs, steps, the tenant's progress and attention lines, emails' delivery errors).
 // Refused while the customer has a tenant not yet destroyed: its instance may still hold their
 // data and be billed. Exactly once: the customer row is locked and only a row with erasedAt still
 // null is erased; the audit entry (customer.erased) keeps ids only.
@@ -57,7 +58,7 @@ async function eraseInTransaction(tx: Prisma.TransactionClient, customerId: stri
     where: { id: { in: emailIds } },
     data: { toAddress: newEmail, subject: ERASED, bodyText: "", bodyHtml: "", encrypted: false, sealedSecrets: null },
   });
-  await scrubFreeText(tx, customer.tenants.map((t) => t.id), personal);
+  await scrubFreeText(tx, customer.tenants.map((t) => t.id), emailIds, personal);
   await writeAudit(tx, {
     ...actor,
     action: "customer.erased",
@@ -70,8 +71,8 @@ async function eraseInTransaction(tx: Prisma.TransactionClient, customerId: stri
 // Error texts and progress lines are written by code, not by the customer, but an engine's or a
 // template's message could quote an email or a name: any such value is cut out (whole words only,
 // so a short name never garbles other words).
-async function scrubFreeText(tx: Prisma.TransactionClient, tenantIds: string[], values: string[]): Promise<void> {
-  if (tenantIds.length === 0 || values.length === 0) return;
+async function scrubFreeText(tx: Prisma.TransactionClient, tenantIds: string[], emailIds: string[], values: string[]): Promise<void> {
+  if (values.length === 0) return;
   const source = values.map((v) => `(?<![\\p{L}\\p{N}])${escapeRegExp(v)}(?![\\p{L}\\p{N}])`).join("|");
   const found = new RegExp(source, "iu");
   const every = new RegExp(source, "giu");
@@ -96,6 +97,12 @@ async function scrubFreeText(tx: Prisma.TransactionClient, tenantIds: string[], 
   for (const step of steps) {
     const error = scrub(step.error);
     if (error !== null) await tx.jobStep.update({ where: { id: step.id }, data: { error } });
+  }
+  // An SMTP server's refusal usually quotes the recipient ("550 <anne@…>: no such user").
+  const failed = await tx.emailOutbox.findMany({ where: { id: { in: emailIds }, lastError: { not: null } }, select: { id: true, lastError: true } });
+  for (const email of failed) {
+    const lastError = scrub(email.lastError);
+    if (lastError !== null) await tx.emailOutbox.update({ where: { id: email.id }, data: { lastError } });
   }
 }
 

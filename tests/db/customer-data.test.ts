@@ -168,13 +168,17 @@ describe(`customer data rights (${process.env.TEST_DB_KIND})`, () => {
     const { person, tenant, customer } = await signUp();
     await queueEmails(tenant, person);
     // An error text that happened to quote the address is cut out too.
-    await t.db.prisma.provisioningJob.updateMany({ where: { tenantId: tenant.id }, data: { lastError: `SMTP said: no mailbox ${person.email}` } });
+    await t.db.prisma.provisioningJob.updateMany({ where: { tenantId: tenant.id }, data: { lastError: `engine said: no user ${person.email}` } });
+    await t.db.prisma.emailOutbox.updateMany({
+      where: { idempotencyKey: `credentials:${tenant.id}` },
+      data: { status: "failed", lastError: `550 5.1.1 <${person.email}>: Recipient address rejected (${person.firstName} ${person.lastName})` },
+    });
     const values = [person.firstName, person.lastName, person.email, person.phone];
 
     // The scan sees them all before: it is able to fail.
     const before = await scan(values);
     expect([...before.keys()].sort()).toEqual([...values].sort());
-    expect(before.get(person.email)).toEqual(expect.arrayContaining(["Customer.email", "EmailOutbox.toAddress", "ProvisioningJob.lastError"]));
+    expect(before.get(person.email)).toEqual(expect.arrayContaining(["Customer.email", "EmailOutbox.toAddress", "EmailOutbox.lastError", "ProvisioningJob.lastError"]));
     expect(before.get(person.firstName)).toEqual(expect.arrayContaining(["Customer.firstName", "EmailOutbox.bodyText"]));
 
     // Refused while the tenant lives, and nothing changes.
