@@ -6,7 +6,9 @@
 // email), the end + 31 days (terminated: a final dump written that decrypts and holds the users
 // table, nothing of the tenant left on the engine, ports and secrets released, the customer told).
 // After each step both schedulers run the task again in a later period, and every effect is
-// checked to exist exactly once: audit entries, emails, jobs.
+// checked to exist exactly once: audit entries, emails, jobs. The worker running the terminate job
+// is killed right after its dump step's work (before the step is recorded): the other worker takes
+// the job over, finds the dump written and goes on without writing it again.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -37,6 +39,7 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
   let tenantId: string | undefined;
   let subscriptionId: string;
   let trialEndsAt: Date;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     database = await createPostgresDatabase();
@@ -45,7 +48,7 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
     dataDir = await mkdtemp(path.join(tmpdir(), "tenantry-trial-"));
     clockFile = path.join(dataDir, "clock-offset");
     await writeFile(clockFile, "0");
-    const env = {
+    env = {
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       SECRETS_KEY: secretKey.toString("hex"),
@@ -57,7 +60,9 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
       TENANT_URL: "http://127.0.0.1:{port}/",
       ...LOCAL_IMAGES,
     };
-    for (let i = 0; i < 2; i++) workers.push(spawnPortal(env, "app/worker.ts"));
+    // Each worker stops for a while inside the terminate job's dump step, after its work: the
+    // moment the test kills it at.
+    for (let i = 0; i < 2; i++) workers.push(spawnPortal({ ...env, TENANTRY_CRASH_TEST_PAUSE: "dump:15000" }, "app/worker.ts"));
     await eventually("both schedulers started", async () => workers.every((w) => w.output().includes("scheduler started")), 60_000);
   }, 90_000);
 
@@ -206,7 +211,19 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
   it("30 days after the expiry: terminated once, with a final dump; nothing of it left on the engine", async () => {
     const later = new Date(trialEndsAt.getTime() + 31 * DAY);
     await setClock(later);
+    let paused = -1;
+    await eventually("a worker inside the dump step", async () => {
+      paused = workers.findIndex((w) => w.output().includes("crash-test pause in step dump"));
+      return paused >= 0;
+    });
+    // The dump is written and recorded; the step is not: the worker dies here.
+    expect(await prisma().tenantDump.count({ where: { tenantId } })).toBe(1);
+    workers[paused]!.kill("SIGKILL");
+    await workers[paused]!.exited;
+    workers[paused] = spawnPortal(env, "app/worker.ts");
     await jobSucceeded("terminate");
+    const job = await prisma().provisioningJob.findFirstOrThrow({ where: { tenantId, kind: "terminate" }, include: { steps: true } });
+    expect(job.steps.find((step) => step.name === "dump")).toMatchObject({ status: "succeeded", attempts: 2 });
     await runAnotherPeriod(later);
 
     const row = await tenant();
