@@ -71,7 +71,13 @@ export async function enginePage(prisma: PrismaClient, orchestrator: Orchestrato
     prisma.tenant.findMany({
       where: {
         actualState: { not: "destroyed" },
-        OR: [{ attentionReason: { not: null } }, { observedState: { in: ["missing", "stopped", "unreachable"] } }],
+        // A suspended tenant is stopped and a pending one has nothing yet, as they should: only
+        // tenants meant to run that did not, the flagged ones and an engine outage are listed.
+        OR: [
+          { attentionReason: { not: null } },
+          { observedState: "unreachable" },
+          { desiredState: "active", actualState: "active", observedState: { in: ["missing", "stopped"] } },
+        ],
       },
       orderBy: [{ attentionReason: { sort: "asc", nulls: "last" } }, { slug: "asc" }],
       take: 200,
