@@ -2,6 +2,11 @@
 // set, so the receiver can tell it comes from us and is fresh), Slack's message (text + blocks)
 // and a Teams message carrying an Adaptive Card (what Teams' Workflows webhooks accept). Pure:
 // the time of the signature is passed in.
+//
+// For a receiver of the generic JSON: X-Tenantry-Timestamp is in Unix seconds; recompute
+// X-Tenantry-Signature over "<timestamp>.<raw body>", compare in constant time, refuse old
+// timestamps (say, over 5 minutes), and ignore an X-Tenantry-Delivery id already seen: a sender
+// that dies between the POST and recording it leaves the row to another, which posts it again.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { WebhookFormat } from "../scheduler/deps.ts";
 import type { NotificationWording, StoredNotification } from "./messages.ts";
