@@ -33,7 +33,7 @@ beforeAll(async () => {
     SCHEDULER: "false",
   };
   portal = await startPortal(portalEnv);
-  env = { PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", ...portalEnv, PORT: new URL(portal.url).port };
+  env = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", ...portalEnv, PORT: new URL(portal.url).port };
 });
 
 afterAll(async () => {
