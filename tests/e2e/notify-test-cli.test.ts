@@ -45,7 +45,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function notifyTest(extra: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function notifyTest(extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "app/notify-test-cli.ts"], { cwd: repoRoot, env: { ...env, ...extra } });
     return { code: 0, stdout, stderr };
