@@ -210,7 +210,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         kind: failure.task === "reconcile" ? "alert.reconciliation_failed" : "alert.task_failed",
         severity: "critical",
         title: `Scheduled task ${failure.task} failed`,
-        fields: { task: failure.task, period: failure.periodKey, attempts: failure.attempts, error: failure.error.slice(0, 500) },
+        fields: { cause: "task_failed", task: failure.task, period: failure.periodKey, attempts: failure.attempts, error: failure.error.slice(0, 500) },
       }),
   };
   const transport = (): MailTransport =>

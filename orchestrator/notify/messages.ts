@@ -38,12 +38,29 @@ const KINDS: Record<NotifyLocale, Record<NotificationKind, Sentences>> = {
         `The provisioning of tenant ${f("tenant")} failed for good (job ${f("jobId")}): ${f("reason")}\n` +
         "The tenant is marked failed and nothing of it is left running. Fix the cause, then retry it from the console.",
     }),
-    "alert.reconciliation_failed": (f) => ({
-      headline: "Reconciliation failed",
-      text:
-        `Comparing the engine with the database failed ${f("attempts")} times for the period ${f("period")}: ${f("error")}\n` +
-        "Tenants are not checked or repaired until it succeeds. Check that the engine answers.",
-    }),
+    // Three causes: the reconciliation run itself failed, the engine does not answer, or a
+    // tenant's repairs failed so often that the reconciler leaves it to an operator.
+    "alert.reconciliation_failed": (f) =>
+      f("cause") === "engine_unreachable"
+        ? {
+            headline: "The container engine does not answer",
+            text:
+              `Since ${f("since")} the engine does not answer (${f("error")}); ${f("tenants")} tenant(s) are marked unreachable and nothing is repaired until it answers again.\n` +
+              "Start the engine (Docker or Portainer), or fix the address Tenantry reaches it at.",
+          }
+        : f("cause") === "tenant_flagged"
+          ? {
+              headline: `Tenant ${f("tenant")} needs an operator`,
+              text:
+                `Tenant ${f("tenant")}: ${f("services")} ${f("observed") === "missing" ? "missing" : "not running"} on the engine, and ${f("attempts")} repairs failed. The reconciler no longer repairs it.\n` +
+                "Read the repair jobs' errors on the tenant's page, fix the cause, then restart the tenant from the console.",
+            }
+          : {
+              headline: "Reconciliation failed",
+              text:
+                `Comparing the engine with the database failed ${f("attempts")} times for the period ${f("period")}: ${f("error")}\n` +
+                "Tenants are not checked or repaired until it succeeds. Check that the engine answers.",
+            },
     "alert.task_failed": (f) => ({
       headline: `Scheduled task ${f("task")} failed`,
       text:
@@ -74,12 +91,27 @@ const KINDS: Record<NotifyLocale, Record<NotificationKind, Sentences>> = {
         `Le provisionnement du tenant ${f("tenant")} a échoué définitivement (tâche ${f("jobId")})\u00a0: ${f("reason")}\n` +
         "Le tenant est marqué en échec et plus rien n’en tourne. Corrigez la cause, puis relancez-le depuis la console.",
     }),
-    "alert.reconciliation_failed": (f) => ({
-      headline: "Échec de la réconciliation",
-      text:
-        `La comparaison du moteur avec la base de données a échoué ${f("attempts")} fois pour la période ${f("period")}\u00a0: ${f("error")}\n` +
-        "Les tenants ne sont ni vérifiés ni réparés tant qu’elle échoue. Vérifiez que le moteur répond.",
-    }),
+    "alert.reconciliation_failed": (f) =>
+      f("cause") === "engine_unreachable"
+        ? {
+            headline: "Le moteur de conteneurs ne répond pas",
+            text:
+              `Depuis ${f("since")}, le moteur ne répond pas (${f("error")})\u00a0; ${f("tenants")} tenant(s) sont marqués injoignables et rien n’est réparé tant qu’il ne répond pas.\n` +
+              "Démarrez le moteur (Docker ou Portainer), ou corrigez l’adresse à laquelle Tenantry le joint.",
+          }
+        : f("cause") === "tenant_flagged"
+          ? {
+              headline: `Le tenant ${f("tenant")} demande une intervention`,
+              text:
+                `Tenant ${f("tenant")}\u00a0: ${f("services")} ${f("observed") === "missing" ? "absent(s)" : "arrêté(s)"} sur le moteur, et ${f("attempts")} réparations ont échoué. La réconciliation ne le répare plus.\n` +
+                "Lisez les erreurs des tâches de réparation sur la page du tenant, corrigez la cause, puis redémarrez le tenant depuis la console.",
+            }
+          : {
+              headline: "Échec de la réconciliation",
+              text:
+                `La comparaison du moteur avec la base de données a échoué ${f("attempts")} fois pour la période ${f("period")}\u00a0: ${f("error")}\n` +
+                "Les tenants ne sont ni vérifiés ni réparés tant qu’elle échoue. Vérifiez que le moteur répond.",
+            },
     "alert.task_failed": (f) => ({
       headline: `Échec de la tâche planifiée ${f("task")}`,
       text:
@@ -133,6 +165,11 @@ const LABELS: Record<NotifyLocale, Record<string, string>> = {
     memoryBytes: "Memory (latest samples)",
     diskBytes: "Disk (latest samples)",
     requestedAt: "Requested at",
+    cause: "Cause",
+    since: "Since",
+    tenants: "Tenants",
+    observed: "Seen on the engine",
+    services: "Services",
   },
   fr: {
     tenant: "Tenant",
@@ -161,6 +198,11 @@ const LABELS: Record<NotifyLocale, Record<string, string>> = {
     memoryBytes: "Mémoire (derniers relevés)",
     diskBytes: "Disque (derniers relevés)",
     requestedAt: "Demandé le",
+    cause: "Cause",
+    since: "Depuis",
+    tenants: "Tenants",
+    observed: "Vu sur le moteur",
+    services: "Services",
   },
 };
 

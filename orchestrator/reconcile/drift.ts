@@ -73,14 +73,12 @@ export async function recordObservation(
         severity: "critical",
         title: `Tenant ${snapshot.slug} needs an operator: ${tenant.repairFailures} repairs failed`,
         fields: {
+          cause: "tenant_flagged",
           tenant: snapshot.slug,
           tenantId: snapshot.id,
-          period: asOf.toISOString(),
+          observed: observation.state,
+          services: observation.services.join(", "),
           attempts: tenant.repairFailures,
-          error:
-            `Tenant ${snapshot.slug}: ${observation.services.join(", ")} ${observation.state === "missing" ? "missing" : "not running"} on the engine ` +
-            `and ${tenant.repairFailures} repairs failed. The reconciler no longer repairs it: read the repair jobs' errors on the tenant's page, ` +
-            "fix the cause, then restart the tenant from the console.",
         },
       });
       return "flagged";

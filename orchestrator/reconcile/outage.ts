@@ -47,11 +47,7 @@ export async function markEngineUnreachable(deps: SchedulerDeps, asOf: Date, rea
       kind: "alert.reconciliation_failed",
       severity: "critical",
       title: "The engine does not answer: tenants are marked unreachable",
-      fields: {
-        period: since,
-        attempts: 1,
-        error: `The engine does not answer (${reason.slice(0, 400)}); ${tenants.length} tenant(s) are marked unreachable until it does.`,
-      },
+      fields: { cause: "engine_unreachable", since, tenants: tenants.length, error: reason.slice(0, 400) },
     });
     return { marked, unreachableTenants: tenants.length, outageSince: since };
   });

@@ -8,7 +8,7 @@ const base = { id: "n-1", severity: "critical", title: "stored title", createdAt
 
 const samples: Record<NotificationKind, StoredNotification["fields"]> = {
   "alert.provisioning_failed": { tenant: "acme-1", tenantId: "t-1", jobId: "job-9", reason: "image missing" },
-  "alert.reconciliation_failed": { task: "reconcile", period: "2026-12-03T10:00:00.000Z", attempts: 3, error: "engine down" },
+  "alert.reconciliation_failed": { cause: "task_failed", task: "reconcile", period: "2026-12-03T10:00:00.000Z", attempts: 3, error: "engine down" },
   "alert.task_failed": { task: "usage", period: "2026-12-03T10:00:00.000Z", attempts: 3, error: "boom" },
   "alert.mail_backlog": { undelivered: 12, failed: 5, stuck: 7, threshold: 10, day: "2026-12-03" },
   "report.weekly": {
@@ -60,6 +60,25 @@ describe("notification wording", () => {
     expect(report.fields.find((f) => f.key === "memoryBytes")?.value).toBe("3 GiB");
     expect(report.fields.find((f) => f.key === "diskBytes")?.value).toBe("512 MiB");
     expect(report.fields.find((f) => f.key === "cpuPercent")?.value).toBe("12.3%");
+  });
+
+  it("says which reconciliation failed: the run, the engine, or one tenant's repairs", () => {
+    const word = (fields: StoredNotification["fields"], locale: "en" | "fr") =>
+      wordNotification({ ...base, kind: "alert.reconciliation_failed", fields }, locale, "V");
+    const engine = { cause: "engine_unreachable", since: "2026-12-03T10:00:00.000Z", tenants: 4, error: "connect ENOENT" };
+    expect(word(engine, "en").headline).toBe("The container engine does not answer");
+    expect(word(engine, "en").text).toContain("Since 2026-12-03 10:00 UTC the engine does not answer (connect ENOENT); 4 tenant(s) are marked unreachable");
+    expect(word(engine, "fr").headline).toBe("Le moteur de conteneurs ne répond pas");
+    const flagged = { cause: "tenant_flagged", tenant: "acme-1", tenantId: "t-1", observed: "missing", services: "app", attempts: 2 };
+    expect(word(flagged, "en").headline).toBe("Tenant acme-1 needs an operator");
+    expect(word(flagged, "en").text).toContain("Tenant acme-1: app missing on the engine, and 2 repairs failed.");
+    expect(word(flagged, "fr").text).toContain("app absent(s) sur le moteur, et 2 réparations ont échoué");
+    for (const fields of [engine, flagged]) {
+      for (const locale of ["en", "fr"] as const) {
+        for (const field of word(fields, locale).fields) expect(field.label).not.toBe(field.key);
+      }
+    }
+    expect(word(samples["alert.reconciliation_failed"], "en").headline).toBe("Reconciliation failed");
   });
 
   it("falls back to the stored title for a kind it does not know", () => {
