@@ -3,9 +3,10 @@
 // prints one line per channel, and exits non-zero when a channel failed. The emails it queues are
 // delivered at once by this command (SMTP_URL, or the development mailbox: `npm run mailbox`).
 // In mock mode (NOTIFY_MODE=mock, the default when no channel is set) nothing is sent: the
-// notification is logged. The webhook's URL is never printed.
-import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
-import { clockFromEnvironment } from "./clock.server";
+// notification is logged. The webhook's URL is never printed. With the embedded database, held by
+// a running portal, the portal sends it (control channel) and its mail sender delivers the emails.
+import type { openDatabaseFor } from "./boot.server";
+import { openOperatorCommands } from "./control/operator-commands.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
 import { settingHintLine } from "./setting-hints.server";
@@ -13,11 +14,15 @@ import { settingHintLine } from "./setting-hints.server";
 async function main() {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const database = await openDatabaseFor(config, logger);
+  const commands = await openOperatorCommands(config, logger);
   try {
-    const orchestrator = await openOrchestratorFor(config, database, logger, clockFromEnvironment(process.env));
-    const lines = await orchestrator.sendTestNotification();
-    lines.push(...(await deliverQueuedEmails(database.prisma, () => orchestrator.startMailSender())));
+    const lines = await commands.sendTestNotification();
+    const local = commands.local;
+    if (local) {
+      lines.push(...(await deliverQueuedEmails(local.database.prisma, () => local.orchestrator.startMailSender())));
+    } else {
+      lines.push(`(sent by ${commands.via}; its mail sender delivers the emails: see its Mailbox page)`);
+    }
     for (const line of lines) console.log(line);
     if (lines.some((line) => line.startsWith("[mock]") || line.startsWith("[none]"))) {
       console.log(
@@ -30,7 +35,7 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    await database.close();
+    await commands.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // database no portal holds), otherwise the running portal's control channel (the embedded database
 // belongs to one process: the portal's). Either way the same orchestrator methods answer.
 import { DatabaseInUseError } from "../../prisma/database.ts";
+import type { Database } from "../../prisma/database.ts";
 import type { Orchestrator, RunReport, TaskListing } from "../../orchestrator/index.ts";
 import { openDatabaseFor, openOrchestratorFor } from "../boot.server";
 import { clockFromEnvironment } from "../clock.server";
@@ -13,6 +14,8 @@ import { readControlToken } from "./control-token.server";
 export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification"> & {
   /** "the database" or "the running portal at http://…": printed so the operator knows. */
   readonly via: string;
+  /** The database and orchestrator when the command opened them itself (null through the portal). */
+  readonly local: { database: Database; orchestrator: Orchestrator } | null;
   close(): Promise<void>;
 };
 
@@ -22,6 +25,7 @@ export async function openOperatorCommands(config: AppConfig, logger: Logger): P
     const orchestrator = await openOrchestratorFor(config, database, logger, clockFromEnvironment(process.env));
     return {
       via: "the database",
+      local: { database, orchestrator },
       listTasks: () => orchestrator.listTasks(),
       runDueTasks: (at) => orchestrator.runDueTasks(at),
       sendTestNotification: () => orchestrator.sendTestNotification(),
@@ -67,6 +71,7 @@ async function portalCommands(config: AppConfig, inUse: DatabaseInUseError): Pro
   });
   return {
     via: `the running portal at ${base.replace(/\/_control$/, "")}`,
+    local: null,
     listTasks: async () => (await call<{ tasks: TaskListing[] }>("GET", "/tasks")).tasks.map(revive),
     runDueTasks: async (at) => (await call<{ reports: RunReport[] }>("POST", `/tasks/run-due?at=${encodeURIComponent(at.toISOString())}`)).reports,
     sendTestNotification: async () => (await call<{ lines: string[] }>("POST", "/notify-test")).lines,

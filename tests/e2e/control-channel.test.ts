@@ -1,10 +1,12 @@
 // The portal's control channel (app/control/): it answers only with the token the portal wrote in
 // its data folder, and only on loopback; anything else gets the same 404 as a page that does not
 // exist. The token changes at each start.
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPortal, type Portal } from "../support/portal.ts";
+import { repoRoot, startPortal, type Portal } from "../support/portal.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 
@@ -38,6 +40,22 @@ describe("control channel", () => {
     const bad = await fetch(`${portal.url}/_control/tasks/run-due?at=someday`, { method: "POST", headers: { Authorization: `Bearer ${await token()}` } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain("is not a date");
+  });
+
+  it("carries the operator's commands to the portal that holds the embedded database", async () => {
+    const env = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATA_DIR: dataDir, PORT: new URL(portal.url).port };
+    const notify = await promisify(execFile)("npm", ["run", "--silent", "notify:test"], { cwd: repoRoot, env, timeout: 60_000 });
+    expect(notify.stdout).toContain("[mock]");
+    expect(notify.stdout).toContain(`(sent by the running portal at http://127.0.0.1:${new URL(portal.url).port}`);
+    const list = await promisify(execFile)("npm", ["run", "--silent", "tasks", "--", "list"], { cwd: repoRoot, env, timeout: 60_000 });
+    expect(list.stdout).toContain("Periodic tasks (through the running portal");
+    expect(list.stdout).toMatch(/weekly-report\s+weekly on Monday at 07:00 UTC\s+last: never ran/);
+    // With the portal gone, the command says where it looked and what to do.
+    const wrongPort = await promisify(execFile)("npm", ["run", "--silent", "tasks", "--", "list"], { cwd: repoRoot, env: { ...env, PORT: "1" }, timeout: 60_000 }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(wrongPort).toMatchObject({ code: 1 });
+    expect((wrongPort as { stderr: string }).stderr).toContain("The portal does not answer at http://127.0.0.1:1/_control");
   });
 
   it("keeps the token file readable by its owner only", async () => {
