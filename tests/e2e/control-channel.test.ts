@@ -43,7 +43,7 @@ describe("control channel", () => {
   });
 
   it("carries the operator's commands to the portal that holds the embedded database", async () => {
-    const env = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATA_DIR: dataDir, PORT: new URL(portal.url).port };
+    const env: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH, HOME: process.env.HOME ?? "/tmp", DATA_DIR: dataDir, PORT: new URL(portal.url).port };
     const notify = await promisify(execFile)("npm", ["run", "--silent", "notify:test"], { cwd: repoRoot, env, timeout: 60_000 });
     expect(notify.stdout).toContain("[mock]");
     expect(notify.stdout).toContain(`(sent by the running portal at http://127.0.0.1:${new URL(portal.url).port}`);
