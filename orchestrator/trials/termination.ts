@@ -1,5 +1,5 @@
 // Termination of expired trials: once a subscription has been expired for the configured number of
-// days (30 by default) and its tenant is still there, the tenant is wanted destroyed and a terminate
+// days (30 by default) and its tenant is still suspended, the tenant is wanted destroyed and a terminate
 // job is queued (lifecycle/terminate.ts: final dump, removal, release, the customer told). The
 // tenant's conditional update is the guard: only the run whose update changed the row queues the job.
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
@@ -13,7 +13,9 @@ export interface TerminationDeps {
 
 export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, signal: AbortSignal): Promise<number> {
   const cutoff = new Date(asOf.getTime() - deps.suspendedDaysBeforeTermination * DAY_MS);
-  const alive: Prisma.TenantWhereInput = { desiredState: { not: "destroyed" }, actualState: { notIn: ["destroying", "destroyed"] } };
+  // Only a tenant still wanted suspended: one an operator resumed by hand after its expiry is theirs
+  // to decide about (extend, convert or destroy), never terminated behind their back.
+  const alive: Prisma.TenantWhereInput = { desiredState: "suspended", actualState: { notIn: ["destroying", "destroyed"] } };
   const candidates = await deps.prisma.subscription.findMany({
     where: { status: "expired", expiredAt: { lte: cutoff }, tenant: { is: alive } },
     select: { id: true, expiredAt: true, tenant: { select: { id: true } } },

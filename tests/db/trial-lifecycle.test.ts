@@ -238,6 +238,19 @@ describe(`the trial-lifecycle task (${process.env.TEST_DB_KIND})`, () => {
     expect(rows.emails.map((e) => e.purpose)).toEqual(["trial-ended"]);
   });
 
+  it("never terminates an expired trial an operator resumed by hand", async () => {
+    const end = new Date("2027-07-15T12:00:00Z");
+    const { tenant } = await trialTenant(end);
+    await run(at(end, MINUTE));
+    // The operator resumes it from the console (desired active), without extending the trial.
+    await prisma().tenant.update({ where: { id: tenant.id }, data: { desiredState: "active", actualState: "active" } });
+    await runTwiceAtOnce(at(end, 45 * DAY));
+    const rows = await rowsOf(tenant.id);
+    expect(rows.tenant.desiredState).toBe("active");
+    expect(rows.jobs.map((j) => j.kind)).toEqual(["suspend"]);
+    expect(rows.audit.filter((a) => a.action === "tenant.terminated")).toHaveLength(0);
+  });
+
   it("an extension of an expired trial resumes it and moves its reminders, expiry and termination", async () => {
     const end = new Date("2027-08-01T12:00:00Z");
     const { tenant, subscription } = await trialTenant(end);
