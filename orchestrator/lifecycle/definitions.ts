@@ -2,7 +2,7 @@
 // there before acting, so a job resumed after a crash, or retried, does no harm. The tenant's
 // state, its audit entries and what is handed over (password, credentials email) are written
 // through the job's lease (context.withLease): a runner whose job was taken over writes none.
-import type { Prisma, TenantActualState } from "../../prisma/generated/client.ts";
+import type { Prisma } from "../../prisma/generated/client.ts";
 import { writeAudit, type AuditAction } from "../audit/audit-log.ts";
 import { OrchestratorError } from "../errors.ts";
 import type { JobContext, JobDefinition, StepDefinition } from "../jobs/run-job.ts";
@@ -14,6 +14,7 @@ import { repairJob } from "../reconcile/repair-job.ts";
 import { terminateJob } from "./terminate.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { queueCredentialsEmail } from "./credentials-email.ts";
+import { auditActor, healthStep, markFailed, setState } from "./job-records.ts";
 import { INITIAL_PASSWORD, jobPassword, jobPasswordName, replaceSecret, storedJobPassword, tenantStack } from "./tenant-stack.ts";
 
 export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDefinition> {
@@ -275,62 +276,10 @@ async function assertHandedOver(tx: Prisma.TransactionClient, idempotencyKey: st
   });
 }
 
-function healthStep(deps: LifecycleDeps): StepDefinition {
-  return {
-    name: "health",
-    async run(context) {
-      const rendered = await tenantStack(deps, context);
-      for (const check of rendered.readiness) {
-        await context.progress(check.description);
-        await waitUntilReady(deps, context, rendered.stack.project, check);
-      }
-    },
-  };
-}
 
 function activateStep(deps: LifecycleDeps, action: AuditAction): StepDefinition {
   return { name: "activate", run: (context) => setState(context, "active", null, action) };
 }
 
-/** The tenant's state (and its audit entry), only while this runner holds the job's lease. */
-async function setState(
-  context: JobContext,
-  state: TenantActualState,
-  progress: string | null,
-  auditAction?: AuditAction,
-) {
-  await context.withLease(async (tx) => {
-    await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: state, progress } });
-    if (auditAction) {
-      await writeAudit(tx, { ...auditActor(context), action: auditAction, tenantId: context.tenant.id, outcome: "succeeded" });
-    }
-  });
-}
 
-async function markFailed(
-  context: JobContext,
-  action: AuditAction,
-  reason: string,
-  state: TenantActualState | "keep" = "failed",
-  alsoWrite?: (tx: Prisma.TransactionClient) => Promise<void>,
-) {
-  await context.withLease(async (tx) => {
-    await alsoWrite?.(tx);
-    await tx.tenant.update({
-      where: { id: context.tenant.id },
-      data: { ...(state === "keep" ? {} : { actualState: state }), progress: reason.slice(0, 1000) },
-    });
-    await writeAudit(tx, {
-      ...auditActor(context),
-      action,
-      tenantId: context.tenant.id,
-      outcome: "failed",
-      details: { reason: reason.slice(0, 2000) },
-    });
-  });
-}
 
-// The outcome of a job is recorded in the name of whoever asked for it, with the job's id.
-function auditActor(context: JobContext) {
-  return { actorType: "system", actorId: context.job.requestedBy ?? context.job.id } as const;
-}

@@ -5,13 +5,14 @@
 // looks before it acts, so a job resumed after a crash or retried repeats nothing: the dump is
 // skipped once written, removing what is gone succeeds, the release runs under the job's lease.
 import type { Prisma } from "../../prisma/generated/client.ts";
-import { writeAudit, type AuditAction } from "../audit/audit-log.ts";
+import { writeAudit } from "../audit/audit-log.ts";
 import type { JobContext, JobDefinition } from "../jobs/run-job.ts";
 import { enqueueEmail } from "../mail/outbox.ts";
 import type { EmailLocale } from "../mail/templates/index.ts";
 import type { RenderedTenant } from "../templates/render.ts";
 import { projectName, type LifecycleDeps } from "./context.ts";
 import { FINAL_DUMP_REASON, finalDumpFileName, writeFinalDump } from "./final-dump.ts";
+import { auditActor, markFailed } from "./job-records.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { tenantStack } from "./tenant-stack.ts";
 
@@ -121,15 +122,3 @@ async function record(context: JobContext, data: Prisma.TenantUpdateInput) {
   await context.withLease((tx) => tx.tenant.update({ where: { id: context.tenant.id }, data }));
 }
 
-// As definitions.ts's markFailed: the tenant failed (its progress says why), audited, fenced.
-async function markFailed(context: JobContext, action: AuditAction, reason: string) {
-  await context.withLease(async (tx) => {
-    await tx.tenant.update({ where: { id: context.tenant.id }, data: { actualState: "failed", progress: reason.slice(0, 1000) } });
-    await writeAudit(tx, { ...auditActor(context), action, tenantId: context.tenant.id, outcome: "failed", details: { reason: reason.slice(0, 2000) } });
-  });
-}
-
-// The outcome is recorded in the name of whoever asked for the job ("scheduler"), with the job's id.
-function auditActor(context: JobContext) {
-  return { actorType: "system", actorId: context.job.requestedBy ?? context.job.id } as const;
-}

@@ -10,7 +10,7 @@
 import { writeAudit } from "../audit/audit-log.ts";
 import type { JobContext, JobDefinition } from "../jobs/run-job.ts";
 import type { LifecycleDeps } from "../lifecycle/context.ts";
-import { waitUntilReady } from "../lifecycle/readiness-wait.ts";
+import { healthStep } from "../lifecycle/job-records.ts";
 import { tenantStack } from "../lifecycle/tenant-stack.ts";
 
 export function repairJob(deps: LifecycleDeps): JobDefinition {
@@ -24,16 +24,7 @@ export function repairJob(deps: LifecycleDeps): JobDefinition {
           await deps.driver.deploy(stack, { signal: context.signal });
         },
       },
-      {
-        name: "health",
-        async run(context) {
-          const rendered = await tenantStack(deps, context);
-          for (const check of rendered.readiness) {
-            await context.progress(check.description);
-            await waitUntilReady(deps, context, rendered.stack.project, check);
-          }
-        },
-      },
+      healthStep(deps),
       {
         name: "repaired",
         async run(context) {
