@@ -1,24 +1,22 @@
 // A tenant's whole life, in one process, on the real Docker engine: a prospect signs up, the
 // worker provisions the tenant, then the admin's lifecycle jobs suspend, resume and destroy it.
 // No portal is started: the test opens a database, wires the orchestrator as the portal does
-// (createOrchestrator, the Docker socket, the locally built demo images), starts its worker, and
+// (createOrchestrator, the Docker socket, the locally built demo images: tests/support/engine-orchestrator.ts), starts its worker, and
 // after each job looks at both sides of the house: the database (desired state and history) and
 // the engine (actual state, found by our labels). Start here to see how the pieces fit.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { createOrchestrator, requestJob, type LifecycleAction, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
-import type { OrchestratorLogger } from "../../orchestrator/logger.ts";
+import { requestJob, type LifecycleAction, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
 import { SecretBox } from "../../orchestrator/secrets.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { engineResourcesOf, freePortRange, LOCAL_IMAGES, logIn, removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
+import { engineResourcesOf, freePortRange, logIn, removeTenantsFromEngine } from "../support/tenant-engine.ts";
 
-const TEMPLATES_DIR = fileURLToPath(new URL("../../compose-templates/", import.meta.url));
 const ADMIN = "lifecycle-test@example.com";
 
 describe("a tenant's lifecycle, in-process, on the Docker engine", () => {
@@ -27,13 +25,7 @@ describe("a tenant's lifecycle, in-process, on the Docker engine", () => {
   let mailboxDir: string;
   const secretKey = randomBytes(32);
   // The orchestrator's log lines, quoted when a job does not succeed.
-  const logLines: string[] = [];
-  const logger: OrchestratorLogger = {
-    debug: () => {},
-    info: (message, fields) => logLines.push(`info ${message} ${JSON.stringify(fields ?? {})}`),
-    warn: (message, fields) => logLines.push(`warn ${message} ${JSON.stringify(fields ?? {})}`),
-    error: (message, fields) => logLines.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
-  };
+  const { logger, lines: logLines } = capturingLogger();
   // A company name of its own, so the slug (and so every container name) is this test's alone.
   const company = `Lifecycle ${randomBytes(3).toString("hex")}`;
   let tenantId: string;
@@ -42,19 +34,12 @@ describe("a tenant's lifecycle, in-process, on the Docker engine", () => {
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     mailboxDir = await mkdtemp(path.join(tmpdir(), "tenantry-lifecycle-"));
-    const orchestrator: Orchestrator = await createOrchestrator({
+    const orchestrator: Orchestrator = await engineOrchestrator({
       prisma: database.db.prisma,
       logger,
-      driver: { kind: "docker", socketPath: "/var/run/docker.sock" },
-      templatesDir: TEMPLATES_DIR,
-      template: "demo",
-      templateValues: { APP_IMAGE: LOCAL_IMAGES.TENANT_APP_IMAGE, POSTGRES_IMAGE: LOCAL_IMAGES.TENANT_POSTGRES_IMAGE },
       portRange: await freePortRange(),
-      bindAddress: "127.0.0.1",
-      tenantUrl: "http://127.0.0.1:{port}",
-      mail: { devMailboxDir: mailboxDir, from: "Tenantry <noreply@example.com>" },
+      mailboxDir,
       secretKey,
-      pollIntervalMs: 200,
     });
     worker = orchestrator.startWorker();
   });

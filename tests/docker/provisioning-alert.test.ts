@@ -9,18 +9,16 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { createOrchestrator, type NotificationSender, type Worker } from "../../orchestrator/index.ts";
-import type { OrchestratorLogger } from "../../orchestrator/logger.ts";
+import type { NotificationSender, Worker } from "../../orchestrator/index.ts";
 import { verifyWebhookSignature, type GenericPayload } from "../../orchestrator/notify/formats.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { engineResourcesOf, freePortRange, LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { capturingLogger, engineOrchestrator, LOCAL_TEMPLATE_VALUES } from "../support/engine-orchestrator.ts";
+import { engineResourcesOf, freePortRange, removeTenantsFromEngine } from "../support/tenant-engine.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
 
-const TEMPLATES_DIR = fileURLToPath(new URL("../../compose-templates/", import.meta.url));
 const SECRET = randomBytes(32).toString("hex");
 
 describe("a failed provisioning alerts the operators' webhook once, signed", () => {
@@ -30,13 +28,7 @@ describe("a failed provisioning alerts the operators' webhook once, signed", () 
   let receiver: WebhookReceiver;
   let mailboxDir: string;
   let tenantId: string | undefined;
-  const logLines: string[] = [];
-  const logger: OrchestratorLogger = {
-    debug: () => {},
-    info: (message, fields) => logLines.push(`info ${message} ${JSON.stringify(fields ?? {})}`),
-    warn: (message, fields) => logLines.push(`warn ${message} ${JSON.stringify(fields ?? {})}`),
-    error: (message, fields) => logLines.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
-  };
+  const { logger, lines: logLines } = capturingLogger();
   const missingImage = `tenantry/no-such-image-${randomBytes(3).toString("hex")}:1`;
 
   beforeAll(async () => {
@@ -45,18 +37,12 @@ describe("a failed provisioning alerts the operators' webhook once, signed", () 
     // A slow receiver: while one sender waits for its answer, the other polls about ten times.
     receiver.delayAnswers(1_000);
     mailboxDir = await mkdtemp(path.join(tmpdir(), "tenantry-alert-"));
-    const orchestrator = await createOrchestrator({
+    const orchestrator = await engineOrchestrator({
       prisma: database.db.prisma,
       logger,
-      driver: { kind: "docker", socketPath: "/var/run/docker.sock" },
-      templatesDir: TEMPLATES_DIR,
-      template: "demo",
-      templateValues: { APP_IMAGE: missingImage, POSTGRES_IMAGE: LOCAL_IMAGES.TENANT_POSTGRES_IMAGE },
+      templateValues: { ...LOCAL_TEMPLATE_VALUES, APP_IMAGE: missingImage },
       portRange: await freePortRange(),
-      bindAddress: "127.0.0.1",
-      tenantUrl: "http://127.0.0.1:{port}",
-      mail: { devMailboxDir: mailboxDir, from: "Tenantry <noreply@example.com>" },
-      secretKey: randomBytes(32),
+      mailboxDir,
       pollIntervalMs: 100,
       notify: { mode: "send", emails: [], webhook: { url: receiver.url, format: "json", secret: SECRET }, vendorName: "Acme Cloud", locale: "en" },
     });

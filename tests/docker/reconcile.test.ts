@@ -12,15 +12,13 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { systemClock } from "../../orchestrator/clock.ts";
 import { createDockerDriver } from "../../orchestrator/docker/driver.ts";
 import type { StackDriver } from "../../orchestrator/driver.ts";
-import { createOrchestrator, defaultTimeSettings, type Worker } from "../../orchestrator/index.ts";
-import type { OrchestratorLogger } from "../../orchestrator/logger.ts";
+import { defaultTimeSettings, type Worker } from "../../orchestrator/index.ts";
 import { reconcileTask } from "../../orchestrator/reconcile/reconcile-task.ts";
 import type { SchedulerDeps } from "../../orchestrator/scheduler/deps.ts";
 import { runDueTasks, type RunReport } from "../../orchestrator/scheduler/scheduler.ts";
@@ -29,12 +27,11 @@ import { LABELS } from "../../orchestrator/stack-spec.ts";
 import { loadTemplates } from "../../orchestrator/templates/load.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { capturingLogger, engineOrchestrator, LOCAL_TEMPLATE_VALUES, TEMPLATES_DIR } from "../support/engine-orchestrator.ts";
 import { docker, LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
 
-const TEMPLATES_DIR = fileURLToPath(new URL("../../compose-templates/", import.meta.url));
 // Helper B's port range (tests running at the same time use others).
 const PORT_RANGE = { first: 43100, last: 43199 };
-const GOOD_IMAGES = { APP_IMAGE: LOCAL_IMAGES.TENANT_APP_IMAGE, POSTGRES_IMAGE: LOCAL_IMAGES.TENANT_POSTGRES_IMAGE };
 const MISSING_IMAGE = "tenantry/does-not-exist:never";
 const INTERVAL_MS = defaultTimeSettings().reconcileIntervalMinutes * 60_000;
 
@@ -43,13 +40,7 @@ describe("reconciliation on the Docker engine", () => {
   let mailboxDir: string;
   const workers: Worker[] = [];
   const secretKey = randomBytes(32);
-  const logLines: string[] = [];
-  const logger: OrchestratorLogger = {
-    debug: () => {},
-    info: (message, fields) => logLines.push(`info ${message} ${JSON.stringify(fields ?? {})}`),
-    warn: (message, fields) => logLines.push(`warn ${message} ${JSON.stringify(fields ?? {})}`),
-    error: (message, fields) => logLines.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
-  };
+  const { logger, lines: logLines } = capturingLogger();
   const company = `Reconcile ${randomBytes(3).toString("hex")}`;
   const strayProject = `client-stray-${randomBytes(3).toString("hex")}`;
   const strayName = `${strayProject}-app`;
@@ -61,19 +52,13 @@ describe("reconciliation on the Docker engine", () => {
   const prisma = () => database.db.prisma;
 
   async function orchestratorWorker(templateValues: Record<string, string>): Promise<Worker> {
-    const orchestrator = await createOrchestrator({
+    const orchestrator = await engineOrchestrator({
       prisma: prisma(),
       logger,
-      driver: { kind: "docker", socketPath: "/var/run/docker.sock" },
-      templatesDir: TEMPLATES_DIR,
-      template: "demo",
       templateValues,
       portRange: PORT_RANGE,
-      bindAddress: "127.0.0.1",
-      tenantUrl: "http://127.0.0.1:{port}",
-      mail: { devMailboxDir: mailboxDir, from: "Tenantry <noreply@example.com>" },
+      mailboxDir,
       secretKey,
-      pollIntervalMs: 200,
     });
     const worker = orchestrator.startWorker();
     workers.push(worker);
@@ -90,7 +75,7 @@ describe("reconciliation on the Docker engine", () => {
       logger,
       secretBox: new SecretBox(secretKey),
       template,
-      templateValues: GOOD_IMAGES,
+      templateValues: LOCAL_TEMPLATE_VALUES,
       portRange: PORT_RANGE,
       bindAddress: "127.0.0.1",
       tenantUrl: "http://127.0.0.1:{port}",
@@ -138,7 +123,7 @@ describe("reconciliation on the Docker engine", () => {
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     mailboxDir = await mkdtemp(path.join(tmpdir(), "tenantry-reconcile-"));
-    await orchestratorWorker(GOOD_IMAGES);
+    await orchestratorWorker(LOCAL_TEMPLATE_VALUES);
     const outcome = await registerTrialSignup(prisma(), signupData({ company }), signupContext());
     if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
     const created = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true } });
@@ -259,7 +244,7 @@ describe("reconciliation on the Docker engine", () => {
   it("two failed repairs flag the tenant for an operator, once; it is then left alone", async () => {
     // From now on jobs run with an app image that does not exist: every redeploy fails.
     await workers[0]!.stop();
-    await orchestratorWorker({ ...GOOD_IMAGES, APP_IMAGE: MISSING_IMAGE });
+    await orchestratorWorker({ ...LOCAL_TEMPLATE_VALUES, APP_IMAGE: MISSING_IMAGE });
     await docker.getContainer(`${slug}-app`).remove({ force: true });
 
     for (const failures of [1, 2]) {

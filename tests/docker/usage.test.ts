@@ -7,21 +7,19 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { systemClock } from "../../orchestrator/clock.ts";
 import { createDockerDriver } from "../../orchestrator/docker/driver.ts";
-import { createOrchestrator, defaultTimeSettings, type Worker } from "../../orchestrator/index.ts";
-import type { OrchestratorLogger } from "../../orchestrator/logger.ts";
+import { defaultTimeSettings, type Worker } from "../../orchestrator/index.ts";
 import { runDueTasks } from "../../orchestrator/scheduler/scheduler.ts";
 import { sampleUsage, usageTask, type UsageDeps } from "../../orchestrator/usage/usage-task.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
+import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
 
-const TEMPLATES_DIR = fileURLToPath(new URL("../../compose-templates/", import.meta.url));
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -30,31 +28,17 @@ describe("usage samples on the Docker engine", () => {
   let worker: Worker;
   let mailboxDir: string;
   let tenantId: string;
-  const logLines: string[] = [];
-  const logger: OrchestratorLogger = {
-    debug: () => {},
-    info: (message, fields) => logLines.push(`info ${message} ${JSON.stringify(fields ?? {})}`),
-    warn: (message, fields) => logLines.push(`warn ${message} ${JSON.stringify(fields ?? {})}`),
-    error: (message, fields) => logLines.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
-  };
+  const { logger, lines: logLines } = capturingLogger();
   let deps: UsageDeps;
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     mailboxDir = await mkdtemp(path.join(tmpdir(), "tenantry-usage-"));
-    const orchestrator = await createOrchestrator({
+    const orchestrator = await engineOrchestrator({
       prisma: database.db.prisma,
       logger,
-      driver: { kind: "docker", socketPath: "/var/run/docker.sock" },
-      templatesDir: TEMPLATES_DIR,
-      template: "demo",
-      templateValues: { APP_IMAGE: LOCAL_IMAGES.TENANT_APP_IMAGE, POSTGRES_IMAGE: LOCAL_IMAGES.TENANT_POSTGRES_IMAGE },
       portRange: { first: 43200, last: 43299 },
-      bindAddress: "127.0.0.1",
-      tenantUrl: "http://127.0.0.1:{port}",
-      mail: { devMailboxDir: mailboxDir, from: "Tenantry <noreply@example.com>" },
-      secretKey: randomBytes(32),
-      pollIntervalMs: 200,
+      mailboxDir,
     });
     worker = orchestrator.startWorker();
     deps = {
@@ -114,7 +98,8 @@ describe("usage samples on the Docker engine", () => {
 
   it("through the scheduler: the next period gets one sample however often it is asked; old samples go", async () => {
     const options = { prisma: prisma(), clock: systemClock, logger, tasks: [usageTask(deps)] };
-    const nextHour = new Date(Date.now() + HOUR);
+    // A minute into the next hour, so that "5 minutes later" is the same period whatever the time now.
+    const nextHour = new Date(Math.floor(Date.now() / HOUR) * HOUR + HOUR + 60_000);
     const [ran] = await runDueTasks(options, nextHour);
     expect(ran).toMatchObject({ task: "usage", outcome: "succeeded", summary: { sampled: 1 } });
     const [again] = await runDueTasks(options, new Date(nextHour.getTime() + 5 * 60_000));
