@@ -2,15 +2,7 @@
 // CPU), with how many tenants and as of when; a disk the engine could not measure is said so.
 import type { AdminTranslate } from "~/i18n/admin-messages";
 import { formatBytes } from "~/components/admin/tenant/format-usage";
-
-export interface UsageTotalsView {
-  tenants: number;
-  cpuPercent: number;
-  memoryBytes: number;
-  diskBytes: number;
-  diskUnknown: number;
-  latestAt: string | null;
-}
+import type { UsageTotals as UsageTotalsView } from "~/models/admin-usage.server";
 
 export function UsageTotals({ totals, t }: { totals: UsageTotalsView; t: AdminTranslate }) {
   return (

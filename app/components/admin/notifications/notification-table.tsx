@@ -1,18 +1,11 @@
 // The latest operator notifications as a table: when, what (kind and title), severity, and how
 // the delivery went (sent, waiting for a retry, failed, with the last error or the note).
+import type { SerializeFrom } from "@remix-run/node";
 import type { AdminMessageKey, AdminTranslate } from "~/i18n/admin-messages";
+import type { NotificationRow } from "~/models/admin-notifications.server";
 
-export interface NotificationListRow {
-  id: string;
-  kind: string;
-  severity: string;
-  title: string;
-  status: "pending" | "sending" | "sent" | "failed";
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+/** A notification as the loader sends it (dates as ISO text). */
+export type NotificationListRow = SerializeFrom<NotificationRow>;
 
 const minute = (iso: string) => iso.slice(0, 16).replace("T", " ") + " UTC";
 
