@@ -8,11 +8,11 @@
 // flight, and the SMTP transport's own timeouts are shorter than the lease, so only a dead
 // sender's message is ever taken over. Errors no retry can fix fail the message at once: a body
 // the key cannot decrypt, and wrong SMTP settings (reported once in the log, with what to fix).
-import { randomUUID } from "node:crypto";
 import type { EmailOutbox, Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import { retryDelayMs, type BackoffPolicy } from "../jobs/backoff.ts";
 import { startHeartbeat } from "../jobs/heartbeat.ts";
+import { claimOldestDue } from "../jobs/outbox-claim.ts";
 import { idleTimer } from "../jobs/idle-timer.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import { redactSecrets, type SecretBox } from "../secrets.ts";
@@ -100,20 +100,9 @@ async function deliverDue(options: MailSenderOptions, state: SenderState): Promi
 }
 
 async function claimDue({ prisma, clock, leaseMs = DEFAULT_MAIL_LEASE_MS }: MailSenderOptions): Promise<Claimed | null> {
-  const now = clock.now();
-  const token = randomUUID();
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    UPDATE "EmailOutbox"
-       SET status = 'sending', attempts = attempts + 1, "nextAttemptAt" = ${new Date(now.getTime() + leaseMs)},
-           "leaseToken" = ${token}
-     WHERE id = (
-       SELECT id FROM "EmailOutbox"
-        WHERE status IN ('pending', 'sending') AND "nextAttemptAt" <= ${now}
-        ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING id`;
-  const id = rows[0]?.id;
-  if (!id) return null;
-  const guard = { id, leaseToken: token, status: "sending" as const };
+  const claim = await claimOldestDue(prisma, "EmailOutbox", clock.now(), leaseMs);
+  if (!claim) return null;
+  const guard = { id: claim.id, leaseToken: claim.token, status: "sending" as const };
   const message = await prisma.emailOutbox.findFirst({ where: guard });
   return message ? { message, guard } : null;
 }

@@ -5,6 +5,7 @@
 // Claims skip rows another sender has locked, so several senders run side by side.
 import { randomUUID } from "node:crypto";
 import type { OperatorNotification, Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+import { claimOldestDue } from "../jobs/outbox-claim.ts";
 
 export interface ClaimedNotification {
   row: OperatorNotification;
@@ -14,18 +15,8 @@ export interface ClaimedNotification {
 
 /** The oldest due notification (pending, or sending with an ended lease), claimed; null when none. */
 export async function claimDueNotification(prisma: PrismaClient, now: Date, leaseMs: number): Promise<ClaimedNotification | null> {
-  const token = randomUUID();
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    UPDATE "OperatorNotification"
-       SET status = 'sending', attempts = attempts + 1, "nextAttemptAt" = ${new Date(now.getTime() + leaseMs)},
-           "leaseToken" = ${token}
-     WHERE id = (
-       SELECT id FROM "OperatorNotification"
-        WHERE status IN ('pending', 'sending') AND "nextAttemptAt" <= ${now}
-        ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING id`;
-  const id = rows[0]?.id;
-  return id ? readClaim(prisma, id, token) : null;
+  const claim = await claimOldestDue(prisma, "OperatorNotification", now, leaseMs);
+  return claim ? readClaim(prisma, claim.id, claim.token) : null;
 }
 
 /**
