@@ -4,21 +4,26 @@
 // - Customers whose tenants were all destroyed or terminated more than eraseTerminatedAfterDays
 //   ago (the time of the tenant.destroyed / tenant.terminated audit entry) and not yet erased are
 //   erased (eraseCustomer: one transaction, exactly once), the system as actor.
+// - The scheduler's run history older than RUN_HISTORY_DAYS (counted back from the earlier of asOf
+//   and the clock, so trying a future date with `tasks run-due --at` never erases today's runs).
 // Everything is decided as of context.asOf, so `tasks run-due --at` and tests can move time.
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { writeAudit } from "../audit/audit-log.ts";
 import type { SchedulerDeps } from "../scheduler/deps.ts";
 import { daily } from "../scheduler/periods.ts";
+import { deleteRunsBefore } from "../scheduler/run-store.ts";
 import type { ScheduledTask, TaskContext, TaskSummary } from "../scheduler/task.ts";
 import { eraseCustomer } from "./erase.ts";
 
 const DAY_MS = 86_400_000;
+/** Days of scheduled runs kept (what `tasks list` and the console's Tasks page read is the latest). */
+export const RUN_HISTORY_DAYS = 30;
 const SYSTEM = { actorType: "system", actorId: "scheduler" } as const;
 /** The audit actions that end a tenant for good; the latest one's time starts the erasure delay. */
 const ENDING_ACTIONS = ["tenant.destroyed", "tenant.terminated"];
 
-export type RetentionDeps = Pick<SchedulerDeps, "prisma" | "logger" | "time">;
+export type RetentionDeps = Pick<SchedulerDeps, "prisma" | "logger" | "time" | "clock">;
 
 // Takes any SchedulerDeps (what the orchestrator passes); only these fields are read.
 export function retentionTask(deps: RetentionDeps): ScheduledTask {
@@ -33,7 +38,9 @@ export function retentionTask(deps: RetentionDeps): ScheduledTask {
 export async function runRetention(deps: RetentionDeps, context: Pick<TaskContext, "asOf" | "signal" | "logger">): Promise<TaskSummary> {
   const dumps = await deleteExpiredDumps(deps, context);
   const customers = await eraseEndedCustomers(deps, context);
-  return { dumpsDeleted: dumps.deleted, dumpsFailed: dumps.failed, customersErased: customers.erased, customersWaiting: customers.waiting };
+  const historyFrom = Math.min(context.asOf.getTime(), deps.clock.now().getTime()) - RUN_HISTORY_DAYS * DAY_MS;
+  const runsPruned = await deleteRunsBefore(deps.prisma, new Date(historyFrom));
+  return { dumpsDeleted: dumps.deleted, dumpsFailed: dumps.failed, customersErased: customers.erased, customersWaiting: customers.waiting, runsPruned };
 }
 
 /** Deletes every final dump whose expiresAt is past as of `asOf`. */

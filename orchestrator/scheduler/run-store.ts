@@ -102,3 +102,14 @@ export async function runSettled(prisma: PrismaClient, task: string, periodKey: 
   const row = await prisma.scheduledRun.findUnique({ where: { task_periodKey: { task, periodKey } }, select: { status: true, retryAt: true } });
   return row !== null && (row.status === "succeeded" || (row.status === "failed" && row.retryAt === null));
 }
+
+/**
+ * Deletes the history of runs that ended before `before` (succeeded, or failed with no retry left);
+ * a run still in progress or waiting for its retry is kept. Returns how many went.
+ */
+export async function deleteRunsBefore(prisma: PrismaClient, before: Date): Promise<number> {
+  const { count } = await prisma.scheduledRun.deleteMany({
+    where: { startedAt: { lt: before }, OR: [{ status: "succeeded" }, { status: "failed", retryAt: null }] },
+  });
+  return count;
+}

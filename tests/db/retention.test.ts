@@ -12,7 +12,9 @@ import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { writeAudit } from "../../orchestrator/audit/audit-log.ts";
 import { runRetention, type RetentionDeps } from "../../orchestrator/customers/retention-task.ts";
 import { defaultTimeSettings } from "../../orchestrator/index.ts";
+import { systemClock } from "../../orchestrator/clock.ts";
 import { silentLogger } from "../../orchestrator/logger.ts";
+import { claimRun, finishRun } from "../../orchestrator/scheduler/run-store.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -24,7 +26,7 @@ let deps: RetentionDeps;
 beforeAll(async () => {
   t = await createTestDatabase();
   dumpsDir = await mkdtemp(path.join(tmpdir(), "tenantry-dumps-"));
-  deps = { prisma: t.db.prisma, logger: silentLogger, time: { ...defaultTimeSettings(), dumpsDir, eraseTerminatedAfterDays: 90 } };
+  deps = { prisma: t.db.prisma, logger: silentLogger, clock: systemClock, time: { ...defaultTimeSettings(), dumpsDir, eraseTerminatedAfterDays: 90 } };
 });
 afterAll(async () => {
   await t?.dispose();
@@ -132,5 +134,24 @@ describe(`retention (${process.env.TEST_DB_KIND})`, () => {
     expect(await run(new Date(endedAt + 80 * DAY))).toMatchObject({ customersErased: 0 });
     expect(await run(new Date(endedAt + 91 * DAY))).toMatchObject({ customersErased: 1 });
     expect((await t.db.prisma.customer.findUniqueOrThrow({ where: { id: first.customerId } })).erasedAt).not.toBeNull();
+  });
+
+  it("prunes the scheduler's run history past 30 days, never a run still due, never today's for a future date", async () => {
+    const now = Date.now();
+    const runAt = async (task: string, daysAgo: number, outcome: "succeeded" | "failed-retry" | "running") => {
+      const started = new Date(now - daysAgo * DAY);
+      const run = await claimRun(t.db.prisma, { task, periodKey: started.toISOString(), asOf: started, now: started, owner: "test", leaseMs: 60_000 });
+      if (outcome === "succeeded") await finishRun(t.db.prisma, run!, started, { status: "succeeded", summary: {} });
+      if (outcome === "failed-retry") await finishRun(t.db.prisma, run!, started, { status: "failed", error: "x", retryAt: new Date(now + DAY) });
+    };
+    await runAt("old-done", 40, "succeeded");
+    await runAt("old-retrying", 40, "failed-retry");
+    await runAt("old-running", 40, "running");
+    await runAt("recent", 1, "succeeded");
+    // Trying a date 100 days ahead counts back from today, not from that date.
+    const summary = await run(new Date(now + 100 * DAY));
+    expect(summary.runsPruned).toBe(1);
+    const left = (await t.db.prisma.scheduledRun.findMany({ select: { task: true } })).map((r) => r.task).sort();
+    expect(left).toEqual(["old-retrying", "old-running", "recent"]);
   });
 });
