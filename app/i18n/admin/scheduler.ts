@@ -15,7 +15,7 @@ export const schedulerEn = {
   "tasks.desc.reconcile": "Compares the engine with the tenants' desired state: repairs what vanished or stopped, lists strays, marks an engine that does not answer.",
   "tasks.desc.trial-lifecycle": "Reminds trials before their end, suspends those that ended unpaid, terminates those suspended too long.",
   "tasks.desc.usage": "Samples each tenant's CPU, memory and disk.",
-  "tasks.desc.retention": "Deletes final dumps past their retention and erases customers terminated long enough ago.",
+  "tasks.desc.retention": "Deletes final dumps past their retention, erases customers terminated long enough ago, and forgets task runs older than 30 days.",
   "tasks.desc.mail-backlog": "Alerts the operators when undelivered email piles up.",
   "tasks.desc.weekly-report": "Sends the operators the week's figures.",
 } as const;
@@ -36,7 +36,7 @@ export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
   "tasks.desc.reconcile": "Compare le moteur à l'état voulu des clients : répare ce qui a disparu ou s'est arrêté, liste les ressources orphelines, signale un moteur qui ne répond pas.",
   "tasks.desc.trial-lifecycle": "Rappelle la fin des essais, suspend ceux terminés sans paiement, supprime ceux suspendus depuis trop longtemps.",
   "tasks.desc.usage": "Mesure le processeur, la mémoire et le disque de chaque client.",
-  "tasks.desc.retention": "Supprime les sauvegardes finales arrivées au terme de leur conservation et efface les clients supprimés depuis assez longtemps.",
+  "tasks.desc.retention": "Supprime les sauvegardes finales arrivées au terme de leur conservation, efface les clients supprimés depuis assez longtemps et oublie les exécutions de plus de 30 jours.",
   "tasks.desc.mail-backlog": "Alerte les opérateurs quand les e-mails non distribués s'accumulent.",
   "tasks.desc.weekly-report": "Envoie aux opérateurs les chiffres de la semaine.",
 };
