@@ -8,8 +8,8 @@ import { resolveLocale } from "~/i18n/locale";
 import { customerExportFile } from "~/models/customer-data.server";
 
 // A download changes the audit log, so it is a POST; a GET (a typed or prefetched address) is refused.
-export function loader(_args: LoaderFunctionArgs) {
-  throw json({ message: "Download the export with the button on the tenant page (it is a form, so that each export is recorded)." }, { status: 405 });
+export function loader({ request }: LoaderFunctionArgs) {
+  throw json({ message: adminTranslator(resolveLocale(request))("dataRights.exportIsPost") }, { status: 405 });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

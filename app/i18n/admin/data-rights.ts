@@ -12,6 +12,7 @@ export const dataRightsEn = {
   "dataRights.erased": "The customer's personal data has been erased.",
   "dataRights.alreadyErased": "This customer's personal data was already erased.",
   "dataRights.missing": "There is no such customer.",
+  "dataRights.exportIsPost": "Download the export with the button on the tenant page: it is a form, so that each export is recorded.",
   "dataRights.wrongEmail": "The email typed is not the customer's: nothing was erased.",
   "dataRights.ownerOnly": "Only an owner may erase a customer's data.",
 } as const;
@@ -29,6 +30,7 @@ export const dataRightsFr: Record<keyof typeof dataRightsEn, string> = {
   "dataRights.erased": "Les données personnelles du client ont été effacées.",
   "dataRights.alreadyErased": "Les données personnelles de ce client étaient déjà effacées.",
   "dataRights.missing": "Ce client n'existe pas.",
+  "dataRights.exportIsPost": "Téléchargez l'export avec le bouton de la page du client : c'est un formulaire, pour que chaque export soit enregistré.",
   "dataRights.wrongEmail": "L'e-mail saisi n'est pas celui du client : rien n'a été effacé.",
   "dataRights.ownerOnly": "Seul un propriétaire peut effacer les données d'un client.",
 };
