@@ -54,6 +54,10 @@ export { requestJob, type JobRequest, type LifecycleAction } from "./jobs/job-re
 export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
 export { eraseCustomer, erasedEmail, type EraseOutcome } from "./customers/erase.ts";
 export { eraseDevMailboxMessages } from "./customers/dev-mailbox-erasure.ts";
+// `npm run doctor`: read-only checks of the engine, the template's images, the port range, SMTP and the key.
+export { checkEngine, type CheckFailure, type EngineCheckOptions, type EngineCheckReport, type ImageCheck } from "./doctor/engine-check.ts";
+export { checkSmtp, type SmtpCheckReport } from "./doctor/smtp-check.ts";
+export { checkSecretsKey, type SecretsCheckReport } from "./doctor/secrets-check.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =

@@ -26,6 +26,7 @@ const FORWARDED: [string, RegExp][] = [
   ["DELETE", /^\/volumes\/[^/]+$/],
   ["GET", /^\/networks$/],
   ["GET", /^\/system\/df$/],
+  ["GET", /^\/images\/.+\/json$/],
   ["DELETE", /^\/networks\/[^/]+$/],
 ];
 

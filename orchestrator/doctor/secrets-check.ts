@@ -1,0 +1,36 @@
+// `npm run doctor`'s key check: decrypts one stored sample with the configured secrets key (a
+// tenant secret, else a sealed email of the outbox), so a wrong or lost key is found before a
+// provisioning or an email fails on it. Nothing decrypted is returned or printed.
+import type { PrismaClient } from "../../prisma/generated/client.ts";
+import { sealedContext } from "../mail/outbox.ts";
+import { SecretBox } from "../secrets.ts";
+import type { CheckFailure } from "./engine-check.ts";
+
+export interface SecretsCheckReport {
+  /** What was tried ("tenant secret POSTGRES_PASSWORD of tenant …"); null when nothing is stored. */
+  sample: string | null;
+  failure: CheckFailure | null;
+}
+
+export async function checkSecretsKey(prisma: PrismaClient, key: Buffer): Promise<SecretsCheckReport> {
+  const box = new SecretBox(key);
+  const secret = await prisma.tenantSecret.findFirst({ orderBy: { createdAt: "desc" }, select: { tenantId: true, name: true, ciphertext: true } });
+  if (secret) {
+    const sample = `tenant secret ${secret.name} of tenant ${secret.tenantId}`;
+    return attempt(sample, () => box.decrypt(secret.ciphertext, `${secret.tenantId}/${secret.name}`));
+  }
+  const email = await prisma.emailOutbox.findFirst({ where: { encrypted: true }, orderBy: { createdAt: "desc" }, select: { id: true, idempotencyKey: true, bodyText: true } });
+  if (email) {
+    return attempt(`sealed email ${email.id} of the outbox`, () => box.decrypt(email.bodyText, `${sealedContext(email.idempotencyKey)}/text`));
+  }
+  return { sample: null, failure: null };
+}
+
+function attempt(sample: string, decrypt: () => string): SecretsCheckReport {
+  try {
+    decrypt();
+    return { sample, failure: null };
+  } catch (error) {
+    return { sample, failure: { message: error instanceof Error ? error.message : String(error), setting: "secrets.key" } };
+  }
+}
