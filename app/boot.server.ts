@@ -2,7 +2,14 @@
 // orchestrator (templates validated, secrets key loaded). A broken template or key stops the boot.
 import path from "node:path";
 import { openDatabase, type Database } from "../prisma/database.ts";
-import { createOrchestrator, loadOrCreateKeyFile, parseSecretKey, type Clock, type Orchestrator } from "../orchestrator/index.ts";
+import {
+  createOrchestrator,
+  loadOrCreateKeyFile,
+  parseSecretKey,
+  type Clock,
+  type Orchestrator,
+  type OrchestratorObserver,
+} from "../orchestrator/index.ts";
 import { issueSetupToken } from "./admin/first-run.server";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
@@ -49,7 +56,7 @@ export async function openOrchestratorFor(
   database: Database,
   logger: Logger,
   clock: Clock,
-  hooks: { afterStepWork?: (step: string) => Promise<void> } = {},
+  hooks: { afterStepWork?: (step: string) => Promise<void>; observer?: OrchestratorObserver } = {},
 ): Promise<Orchestrator> {
   const o = config.orchestrator;
   const secretKey = await loadSecretKeyFor(config);

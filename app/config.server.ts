@@ -110,6 +110,11 @@ const envSchema = z.object({
   VENDOR_NAME: z.string().min(1).max(100).default("Tenantry"),
   NOTIFY_LOCALE: z.enum(["en", "fr"], { message: "must be en or fr" }).default("en"),
   SCHEDULER_POLL_SECONDS: wholeNumber(1, 3600).default(15),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters (openssl rand -hex 32)")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (openssl rand -hex 32)")
+    .optional(),
 });
 
 export type AppConfig = {
@@ -152,6 +157,8 @@ export type AppConfig = {
   /** Periodic tasks (trials, reconciliation, usage, retention, reports): see orchestrator/scheduler. */
   time: TimeSettings & { runScheduler: boolean; schedulerPollMs: number };
   notify: NotifySettings;
+  /** Bearer token /metrics asks for; absent: /metrics answers loopback connections only. */
+  metricsToken: string | undefined;
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -238,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       vendorName: e.VENDOR_NAME,
       locale: e.NOTIFY_LOCALE,
     },
+    metricsToken: e.METRICS_TOKEN,
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }
@@ -323,7 +331,7 @@ function driverConfig(e: Env): DriverConfig {
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
-  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET") return "***";
+  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET" || key === "METRICS_TOKEN") return "***";
   // Slack's and Teams' webhook addresses are themselves the credential.
   if (key === "NOTIFY_WEBHOOK_URL") return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*(\/|$)/i.test(value) ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@]*).*$/i, "$1/***") : "***";
   // Credentials do not belong in the URL, but if someone put them there, they stay unseen.

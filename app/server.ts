@@ -11,9 +11,12 @@ import { controlRoutes } from "./control/control-routes.server";
 import { issueControlToken } from "./control/control-token.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { limitRequestBodies } from "./http/body-limit";
+import { metricsEndpoint, recordHttpMetrics } from "./http/metrics";
 import { remixHandler } from "./http/remix-handler";
 import { refuseCrossSitePosts } from "./http/same-origin";
 import { createLogger } from "./logger.server";
+import { createPortalMetrics } from "./metrics/portal-metrics.server";
+import { routeLabeler } from "./metrics/route-label.server";
 import { settingHintLine } from "./setting-hints.server";
 import type { AppServices } from "./services.server";
 
@@ -26,7 +29,8 @@ async function main() {
   const clock = clockFromEnvironment(process.env);
   const database = await openDatabaseFor(config, logger);
   await announceFirstRun(database, logger);
-  const orchestrator = await openOrchestratorFor(config, database, logger, clock);
+  const metrics = createPortalMetrics({ prisma: database.prisma, now: () => clock.now(), logger });
+  const orchestrator = await openOrchestratorFor(config, database, logger, clock, { observer: metrics.observer });
   // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
   // The scheduler runs beside it (SCHEDULER=false to leave it to other processes): each periodic
   // task runs once per period however many processes run it.
@@ -46,18 +50,23 @@ async function main() {
     orchestrator,
     pingDatabase: () => database.ping(),
     now: () => clock.now(),
+    metrics,
   };
 
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
+  // Every request timed and counted by route (a Remix route id, never a raw path); served at
+  // /metrics, to a METRICS_TOKEN bearer or, without one, to loopback only (app/http/metrics.ts).
+  app.use(recordHttpMetrics(metrics, routeLabeler(build.routes)));
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Referrer-Policy", "same-origin");
     next();
   });
+  app.all("/metrics", metricsEndpoint(metrics, { token: config.metricsToken }));
   // Fingerprinted assets can be cached for ever; everything else in public/ for an hour.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
   app.use(express.static("public", { maxAge: "1h" }));

@@ -4,6 +4,7 @@ import type { PrismaClient } from "../prisma/generated/client.ts";
 import type { Orchestrator } from "../orchestrator/index.ts";
 import type { AppConfig } from "./config.server";
 import type { Logger } from "./logger.server";
+import type { PortalMetrics } from "./metrics/portal-metrics.server";
 
 export interface AppServices {
   config: AppConfig;
@@ -14,6 +15,8 @@ export interface AppServices {
   /** Throws when the database does not answer. */
   pingDatabase(): Promise<void>;
   now(): Date;
+  /** Prometheus counters the routes move (signups); served at /metrics. */
+  metrics: PortalMetrics;
 }
 
 declare module "@remix-run/node" {

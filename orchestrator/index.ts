@@ -17,6 +17,7 @@ import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
 import { smtpTransport, type MailTransport } from "./mail/transports.ts";
 import type { OrchestratorLogger } from "./logger.ts";
+import type { OrchestratorObserver } from "./observer.ts";
 import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
 import { loadTemplates } from "./templates/load.ts";
@@ -36,6 +37,7 @@ import { usageTask } from "./usage/usage-task.ts";
 export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
 export type { Worker } from "./jobs/worker.ts";
+export type { OrchestratorObserver, JobRunOutcome, StepOutcome, ScheduledRunOutcome } from "./observer.ts";
 export type { Scheduler, RunReport } from "./scheduler/scheduler.ts";
 export type { TaskSummary } from "./scheduler/task.ts";
 export type { RunRecord } from "./scheduler/run-store.ts";
@@ -110,6 +112,8 @@ export interface OrchestratorOptions {
   schedulerPollMs?: number;
   /** Test hook for crash tests (see JobRunnerOptions.afterStepWork). */
   afterStepWork?: (step: string) => Promise<void>;
+  /** Told how jobs, their steps and scheduled runs end (the portal's metrics); never required. */
+  observer?: OrchestratorObserver;
 }
 
 export interface Orchestrator {
@@ -207,6 +211,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     logger: options.logger,
     tasks,
     pollIntervalMs: options.schedulerPollMs ?? 15_000,
+    ...(options.observer ? { observer: options.observer } : {}),
     // A task that gave up for its period: the operators hear of it once.
     onRunFailed: (failure: { task: string; periodKey: string; attempts: number; error: string }) =>
       raiseNotification(options.prisma, {
@@ -238,6 +243,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         engineDescription,
         engineSetting: options.driver.kind === "docker" ? "engine.socket" : "portainer.url",
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
+        ...(options.observer ? { observer: options.observer } : {}),
       }),
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, options.secretKey)),

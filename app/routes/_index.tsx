@@ -42,11 +42,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // People never see the honeypot field; only a bot fills it.
   if (String(form.get("website") ?? "") !== "") {
     services.logger.warn("signup refused: honeypot filled", { ip: context.clientIp });
+    services.metrics.signupRefused("honeypot");
     return json<SignupActionData>({ formError: "rejected", values: {} }, { status: 400 });
   }
 
   const validation = validateSignup(values, services.config.defaultPhoneCountry);
   if (!validation.ok) {
+    services.metrics.signupRefused("invalid");
     return json<SignupActionData>({ fieldErrors: validation.errors, values: echo }, { status: 400 });
   }
 
@@ -64,19 +66,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
       rateLimitPerHour: services.config.signupRateLimitPerHour,
       maxPendingTenants: services.config.signupMaxPendingTenants,
     });
+    // A replay (the same form sent twice) is neither a new signup nor a refusal.
+    if (outcome.kind === "created") services.metrics.signupCreated();
     switch (outcome.kind) {
       case "created":
       case "replayed":
         return redirect(`/trial/${outcome.statusToken}`, 303);
       case "already-signed-up":
+        services.metrics.signupRefused("already_signed_up");
         // Neither the plan nor the status link: anyone can type an address here.
         return json<SignupActionData>({ formError: "already_signed_up", values: echo }, { status: 409 });
       case "rate-limited":
+        services.metrics.signupRefused("rate_limited");
         return json<SignupActionData>(
           { formError: "rate_limited", retryAfterMinutes: Math.ceil(outcome.retryAfterSeconds / 60), values: echo },
           { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } },
         );
       case "busy":
+        services.metrics.signupRefused("busy");
         services.logger.warn("signup refused: too many tenants wait for provisioning", {
           ip: context.clientIp,
           limit: services.config.signupMaxPendingTenants,
@@ -89,6 +96,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     services.logger.error("signup failed", { error, ip: context.clientIp });
+    services.metrics.signupRefused("server_error");
     return json<SignupActionData>({ formError: "server", values: echo }, { status: 500 });
   }
 }

@@ -15,6 +15,7 @@ import type { Prisma, PrismaClient, Tenant } from "../../prisma/generated/client
 import type { Clock } from "../clock.ts";
 import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
 import type { OrchestratorLogger } from "../logger.ts";
+import { notifyObserver, type JobRunOutcome, type OrchestratorObserver } from "../observer.ts";
 import { redactSecrets } from "../secrets.ts";
 import { retryDelayMs, type BackoffPolicy } from "./backoff.ts";
 import { startHeartbeat } from "./heartbeat.ts";
@@ -72,6 +73,8 @@ export interface JobRunnerOptions {
   definitions: Record<string, JobDefinition>;
   /** Test hook for crash tests: awaited inside every step, after its work, before it is recorded. */
   afterStepWork?: (step: string) => Promise<void>;
+  /** Told how each run and step ended (the portal's metrics). */
+  observer?: OrchestratorObserver;
 }
 
 class JobDeadlineError extends OrchestratorError {
@@ -84,6 +87,9 @@ class JobDeadlineError extends OrchestratorError {
 export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob): Promise<void> {
   const { prisma, clock, logger } = options;
   const lease = leaseOf(job);
+  const runStarted = performance.now();
+  // How this run ended, for the observer (null: it threw, e.g. the database went away).
+  let outcome: JobRunOutcome | null = null;
   const secrets = new Set<string>();
   const redact = (text: string) => redactSecrets(text, secrets);
   const controller = new AbortController();
@@ -99,8 +105,10 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
       logger.warn("could not renew a job lease", { jobId: job.id, error });
     }
   });
-  const takenOver = (where: string) =>
+  const takenOver = (where: string) => {
+    outcome = "taken_over";
     logger.warn(`job taken over by another worker (${where}); this runner stops without writing`, { jobId: job.id });
+  };
 
   try {
     let tenant: Tenant;
@@ -111,6 +119,7 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
       const reason = `Could not read the job's tenant from the database: ${describe(error)}`;
       logger.error("a job could not start; it goes back to the queue", { jobId: job.id, reason });
       const runAfter = new Date(clock.now().getTime() + retryDelayMs(job.attempts, options.backoff));
+      outcome = "retried";
       await retryJobLater(prisma, lease, runAfter, reason).catch((retryError: unknown) =>
         logger.warn("could not put the job back in the queue; another worker takes it over once its lease expires", {
           jobId: job.id,
@@ -133,6 +142,7 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
   } finally {
     clearTimeout(deadlineTimer);
     heartbeat.stop();
+    if (outcome) notifyObserver(options.observer, logger, "jobFinished", job.kind, outcome, performance.now() - runStarted);
   }
 
   async function runAndSettle(tenant: Tenant, context: JobContext) {
@@ -141,6 +151,7 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
       if (!definition) throw new OrchestratorError(`No job definition for kind ${job.kind}.`, { transient: false });
       await runSteps(definition, context);
       if (await completeJob(prisma, lease, clock.now())) {
+        outcome = "succeeded";
         logger.info("job succeeded", { jobId: job.id, kind: job.kind, tenant: tenant.slug });
       } else {
         takenOver("at completion");
@@ -162,7 +173,8 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
         logger.warn("job step failed; retrying later", { jobId: job.id, kind: job.kind, reason, delayMs: delay });
         const now = clock.now();
         const requeued = await retryJobLater(prisma, lease, new Date(now.getTime() + delay), reason, engineLost ? now : null);
-        if (!requeued) takenOver("when requeuing");
+        if (requeued) outcome = "retried";
+        else takenOver("when requeuing");
         return;
       }
       await failForGood(definition, context, reason);
@@ -191,7 +203,8 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
       if (markError instanceof LeaseLostError) return takenOver("while marking the tenant failed");
       throw markError;
     }
-    if (!(await failJob(prisma, lease, clock.now(), finalReason))) takenOver("when recording the failure");
+    if (await failJob(prisma, lease, clock.now(), finalReason)) outcome = "failed";
+    else takenOver("when recording the failure");
   }
 
   /** Renews the lease with the token: true only while no other claim took the job over. */
@@ -218,6 +231,7 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
     for (const current of def.steps) {
       if (done.has(current.name)) continue;
       ctx.signal.throwIfAborted();
+      const stepStarted = performance.now();
       await withLease(prisma, lease, (tx) =>
         tx.jobStep.update({
           where: step(current.name),
@@ -238,11 +252,13 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
             data: { status: "failed", finishedAt: clock.now(), error: redact(describe(error)) },
           }),
         );
+        notifyObserver(options.observer, logger, "stepFinished", job.kind, current.name, "failed", performance.now() - stepStarted);
         throw error;
       }
       await withLease(prisma, lease, (tx) =>
         tx.jobStep.update({ where: step(current.name), data: { status: "succeeded", finishedAt: clock.now() } }),
       );
+      notifyObserver(options.observer, logger, "stepFinished", job.kind, current.name, "succeeded", performance.now() - stepStarted);
     }
   }
 

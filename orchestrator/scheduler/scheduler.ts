@@ -11,6 +11,7 @@ import type { Clock } from "../clock.ts";
 import { startHeartbeat } from "../jobs/heartbeat.ts";
 import { idleTimer } from "../jobs/idle-timer.ts";
 import type { OrchestratorLogger } from "../logger.ts";
+import { notifyObserver, type OrchestratorObserver } from "../observer.ts";
 import { claimRun, finishRun, renewRun, runSettled, type ClaimedRun } from "./run-store.ts";
 import type { ScheduledTask, TaskSummary } from "./task.ts";
 
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   retryDelayMs?: (attempts: number) => number;
   /** A run gave up (its last attempt failed): tell the operators. Its own errors are logged. */
   onRunFailed?: (failure: RunFailure) => Promise<void>;
+  /** Told how each run this process claimed ended (the portal's metrics). */
+  observer?: OrchestratorObserver;
 }
 
 export interface RunFailure {
@@ -156,6 +159,7 @@ async function runTaskOnce(
     if (await finishRun(prisma, run, clock.now(), { status: "succeeded", summary })) {
       logger.info("scheduled task done", { task: task.name, period: periodKey, ...summary });
     }
+    notifyObserver(options.observer, logger, "scheduledRun", task.name, "succeeded");
     return { task: task.name, periodKey, outcome: "succeeded", summary };
   } catch (error) {
     heartbeat.stop();
@@ -176,6 +180,7 @@ async function recordFailure(
   const willRetry = run.attempts < (options.maxAttempts ?? defaults.maxAttempts);
   const retryAt = willRetry ? new Date(clock.now().getTime() + (options.retryDelayMs ?? defaults.retryDelayMs)(run.attempts)) : null;
   const recorded = await finishRun(prisma, run, clock.now(), { status: "failed", error: message, retryAt });
+  notifyObserver(options.observer, logger, "scheduledRun", task.name, "failed");
   logger.error(willRetry ? "a scheduled task failed; it will be tried again" : "a scheduled task failed and gives up until its next period", {
     task: task.name,
     period: periodKey,
