@@ -29,7 +29,7 @@ export type RetentionDeps = Pick<SchedulerDeps, "prisma" | "logger" | "time" | "
 export function retentionTask(deps: RetentionDeps): ScheduledTask {
   return {
     name: "retention",
-    description: "deletes expired final dumps; erases customers whose tenants ended long enough ago; forgets task runs older than 30 days",
+    description: "Deletes expired final dumps; erases customers whose tenants ended long enough ago; forgets task runs older than 30 days",
     period: daily(3),
     run: (context) => runRetention(deps, context),
   };

@@ -11,7 +11,7 @@ const HOUR = 60 * 60_000;
 export function mailBacklogTask(deps: SchedulerDeps): ScheduledTask {
   return {
     name: "mail-backlog",
-    description: "alerts the operators when undelivered email piles up (failed, or waiting for over an hour)",
+    description: "Alerts the operators when undelivered email piles up (failed, or waiting for over an hour)",
     period: everyMinutes(15),
     async run(context) {
       const threshold = deps.time.mailBacklogAlertThreshold;

@@ -10,7 +10,7 @@ import { weeklyFigures } from "./weekly-report.ts";
 export function weeklyReportTask(deps: SchedulerDeps): ScheduledTask {
   return {
     name: "weekly-report",
-    description: "sends the operators the weekly report (signups, conversions, trials ending, failures, usage)",
+    description: "Sends the operators the weekly report (signups, conversions, trials ending, failures, usage)",
     period: weekly(1, 7),
     async run(context) {
       const figures = await weeklyFigures(deps.prisma, context.periodStart);

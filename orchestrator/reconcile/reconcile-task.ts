@@ -19,7 +19,7 @@ import { recordStrays } from "./strays.ts";
 export function reconcileTask(deps: SchedulerDeps): ScheduledTask {
   return {
     name: "reconcile",
-    description: "compares the engine with the database: repairs tenants that stopped or lost a container, lists strays, marks an engine outage",
+    description: "Compares the engine with the database: repairs tenants that stopped or lost a container, lists strays, marks an engine outage",
     period: everyMinutes(deps.time.reconcileIntervalMinutes),
     runAtStart: true,
     async run({ asOf, signal, logger }): Promise<TaskSummary> {

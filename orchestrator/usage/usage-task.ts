@@ -17,7 +17,7 @@ export type UsageDeps = Pick<SchedulerDeps, "prisma" | "driver" | "logger" | "ti
 export function usageTask(deps: UsageDeps): ScheduledTask {
   return {
     name: "usage",
-    description: "samples each active tenant's CPU, memory and disk; keeps the samples for the retention time",
+    description: "Samples each active tenant's CPU, memory and disk; keeps the samples for the retention time",
     period: everyMinutes(deps.time.usageIntervalMinutes),
     run: (context) => sampleUsage(deps, context),
   };
