@@ -13,10 +13,26 @@ export function volumeSizesOf(report: DiskUsage): VolumeSize[] {
   });
 }
 
+// The report measures every volume on the engine: one pass of the usage task over many tenants
+// reads one report, kept this long, instead of one per tenant. A volume missing from a kept report
+// (created since) makes a fresh one.
+const REPORT_REUSE_MS = 60_000;
+const reports = new WeakMap<EngineApi, { readAt: number; sizes: Promise<Map<string, number | null>> }>();
+
+function volumeSizeReport(engine: EngineApi, fresh: boolean): Promise<Map<string, number | null>> {
+  const kept = reports.get(engine);
+  if (!fresh && kept && performance.now() - kept.readAt < REPORT_REUSE_MS) return kept.sizes;
+  const sizes = engine.volumeSizes().then((list) => new Map(list.map((v) => [v.name, v.sizeBytes])));
+  reports.set(engine, { readAt: performance.now(), sizes });
+  sizes.catch(() => reports.delete(engine));
+  return sizes;
+}
+
 export async function projectDiskUsage(engine: EngineApi, project: string): Promise<number | null> {
   const volumes = await engine.listVolumes(project);
   if (volumes.length === 0) return 0;
-  const sizes = new Map((await engine.volumeSizes()).map((v) => [v.name, v.sizeBytes]));
+  let sizes = await volumeSizeReport(engine, false);
+  if (volumes.some((name) => !sizes.has(name))) sizes = await volumeSizeReport(engine, true);
   let total = 0;
   for (const name of volumes) {
     const size = sizes.get(name);
