@@ -44,7 +44,7 @@ export type { RunRecord } from "./scheduler/run-store.ts";
 export type { NotifySettings, TimeSettings, WebhookFormat } from "./scheduler/deps.ts";
 export type { NotificationSender } from "./notify/sender.ts";
 export { offsetClock, systemClock, type Clock } from "./clock.ts";
-export { loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
+export { keyFingerprint, loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
 export { readDevMailbox, DEV_MAILBOX_RETENTION_MS, type StoredMail } from "./mail/dev-mailbox.ts";
 export { retryFailedEmail } from "./mail/outbox.ts";
 export type { MailSender } from "./mail/sender.ts";

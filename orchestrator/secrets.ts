@@ -2,7 +2,7 @@
 // tenant (templates/generate-secret.ts, as the manifest asks), stored encrypted with AES-256-GCM,
 // decrypted only where they are used. The key comes from configuration, or from a key file that
 // is created with mode 0600 on first use.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "../prisma/generated/client.ts";
@@ -52,6 +52,16 @@ export class SecretBox {
       );
     }
   }
+}
+
+/**
+ * A short name for a key that reveals nothing of it (a hash of a key derived for this purpose only):
+ * recorded beside what a key sealed (rotations, portal backups) so an operator can tell which key
+ * opens what.
+ */
+export function keyFingerprint(key: Buffer): string {
+  const derived = Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), "tenantry key fingerprint", 32));
+  return createHash("sha256").update(derived).digest("hex").slice(0, 16);
 }
 
 /** Reads a key given in configuration: 32 bytes as 64 hex digits or as base64. */
