@@ -31,6 +31,19 @@ for _ in $(seq 1 30); do
 done
 pg_isready -q -h 127.0.0.1 -p "$port" || { echo "ensure-postgres: PostgreSQL $version/$name does not accept connections on 127.0.0.1:$port; see /var/log/postgresql/" >&2; exit 1; }
 
+# npm test runs two lanes of tests at once, each starting portals with connection pools: 100
+# connections (Debian's default) is too few. Raised once, with a restart; kept afterwards.
+connections=$(su postgres -c "psql -Atq -p $port -c 'SHOW max_connections'")
+if [ "$connections" -lt 300 ]; then
+  echo "ensure-postgres: max_connections $connections -> 300 (restart)" >&2
+  su postgres -c "psql -q -p $port -c 'ALTER SYSTEM SET max_connections = 300'" >/dev/null
+  pg_ctlcluster "$version" "$name" restart
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p "$port" && break
+    sleep 1
+  done
+fi
+
 # The role may create databases (each test file makes its own) and nothing more.
 su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1" >/dev/null <<SQL
 DO \$\$

@@ -2,7 +2,7 @@
 # `npm test`: everything a fresh machine needs for the tests, then every test.
 # Installs what is missing (node modules; Debian's postgresql, chromium and docker.io), starts
 # PostgreSQL and the Docker engine, builds the local tenant images, type-checks, lints, builds the portal,
-# runs the vitest projects (unit, db-postgres, db-embedded, docker, e2e),
+# runs the vitest projects (docker beside unit, db-postgres, db-embedded and e2e),
 # and ends with one summary line. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +44,31 @@ echo "== build"
 npx remix build
 
 echo "== tests"
-rm -f test-results/vitest.json
+rm -f test-results/*.json test-results/lane-*.log
+mkdir -p test-results
 set +e
-npx vitest run --config tests/vitest.config.ts "$@"
-status=$?
+if [ $# -gt 0 ]; then
+  # A chosen part (e.g. `npm test -- --project unit`): one vitest run, as asked.
+  npx vitest run --config tests/vitest.config.ts "$@"
+  status=$?
+  reports=(test-results/vitest.json)
+else
+  # Everything, in two lanes at once: the Docker engine's tests (one file at a time, they wait on
+  # containers) beside the unit, database and end-to-end tests. Each lane has its own report and its
+  # own half of the test port blocks (tests/support/tenant-engine.ts); the second lane's output is
+  # printed when it ends, the summary counts both.
+  TEST_REPORT_NAME=lane-rest TEST_PORT_LANE=rest npx vitest run --config tests/vitest.config.ts \
+    --project unit --project db-postgres --project db-embedded --project e2e >test-results/lane-rest.log 2>&1 &
+  rest=$!
+  TEST_REPORT_NAME=lane-docker TEST_PORT_LANE=docker npx vitest run --config tests/vitest.config.ts --project docker
+  status=$?
+  wait $rest
+  rest_status=$?
+  echo "== unit, database and end-to-end tests (ran beside the Docker tests)"
+  cat test-results/lane-rest.log
+  [ $rest_status -eq 0 ] || status=$rest_status
+  reports=(test-results/lane-docker.json test-results/lane-rest.json)
+fi
 set -e
-node scripts/print-test-summary.mjs test-results/vitest.json || status=1
+node scripts/print-test-summary.mjs "${reports[@]}" || status=1
 exit $status

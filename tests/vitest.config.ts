@@ -11,7 +11,8 @@ export default defineConfig({
   resolve: { alias: { "~": `${root}app` } },
   test: {
     setupFiles: [`${root}tests/support/console-guard.ts`],
-    reporters: ["default", ["json", { outputFile: `${root}test-results/vitest.json` }]],
+    // npm test runs two lanes at once (scripts/test-all.sh), each with its own report file.
+    reporters: ["default", ["json", { outputFile: `${root}test-results/${process.env.TEST_REPORT_NAME ?? "vitest"}.json` }]],
     projects: [
       { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"] } },
       {

@@ -28,9 +28,16 @@ export interface TenantLab {
   stop(): Promise<void>;
 }
 
-/** A port range no other lab uses: a block of 100 ports above a free one. */
+/**
+ * A port range no other lab uses: a block of 100 ports chosen from a free one. `npm test` runs the
+ * docker project beside the others (TEST_PORT_LANE=docker|rest): each lane draws from its own half of
+ * 20000-42999, so labs of the two lanes never share a block; 43000-48999 is left to the tests that
+ * name their range.
+ */
 export async function freePortRange(size = 100): Promise<{ first: number; last: number }> {
-  const first = 20000 + ((await freePort()) % 400) * 100;
+  const lane = process.env.TEST_PORT_LANE;
+  const [base, blocks] = lane === "docker" ? [20000, 115] : lane === "rest" ? [31500, 115] : [20000, 230];
+  const first = base + ((await freePort()) % blocks) * 100;
   return { first, last: first + size - 1 };
 }
 
