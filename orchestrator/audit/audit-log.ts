@@ -6,7 +6,8 @@ import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 /** The caller's transaction, or the client itself for an entry that stands alone. */
 export type DatabaseWriter = Prisma.TransactionClient | PrismaClient;
 
-export type AuditActorType = "admin" | "customer" | "public" | "system";
+/** operator: whoever runs an operator command on the server (`npm run secrets:rotate`). */
+export type AuditActorType = "admin" | "customer" | "public" | "system" | "operator";
 
 /** queued: a job was asked for and will record its own outcome when it ends. */
 export type AuditOutcome = "succeeded" | "failed" | "refused" | "queued";
@@ -18,6 +19,7 @@ const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_faile
 const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address", "reminded", "expired"] as const;
 const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
 const SUBSCRIPTION_ACTIONS = ["converted"] as const;
+const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
 const TENANT_ACTIONS = [
   "provisioned",
   "suspended",
@@ -47,6 +49,7 @@ export type AuditAction =
   | `trial.${(typeof TRIAL_ACTIONS)[number]}`
   | `customer.${(typeof CUSTOMER_ACTIONS)[number]}`
   | `subscription.${(typeof SUBSCRIPTION_ACTIONS)[number]}`
+  | `secrets.${(typeof SECRETS_ACTIONS)[number]}`
   | `tenant.${(typeof TENANT_ACTIONS)[number]}`;
 
 /** Every known action name (for tests and for anyone listing them). */
@@ -56,6 +59,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   ...TRIAL_ACTIONS.map((a) => `trial.${a}` as const),
   ...CUSTOMER_ACTIONS.map((a) => `customer.${a}` as const),
   ...SUBSCRIPTION_ACTIONS.map((a) => `subscription.${a}` as const),
+  ...SECRETS_ACTIONS.map((a) => `secrets.${a}` as const),
   ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
 ];
 
