@@ -19,6 +19,7 @@ const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_faile
 const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address", "reminded", "expired"] as const;
 const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
 const SUBSCRIPTION_ACTIONS = ["converted"] as const;
+const PORTAL_ACTIONS = ["backup_written", "restored"] as const;
 const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
 const TENANT_ACTIONS = [
   "provisioned",
@@ -50,7 +51,8 @@ export type AuditAction =
   | `customer.${(typeof CUSTOMER_ACTIONS)[number]}`
   | `subscription.${(typeof SUBSCRIPTION_ACTIONS)[number]}`
   | `secrets.${(typeof SECRETS_ACTIONS)[number]}`
-  | `tenant.${(typeof TENANT_ACTIONS)[number]}`;
+  | `tenant.${(typeof TENANT_ACTIONS)[number]}`
+  | `portal.${(typeof PORTAL_ACTIONS)[number]}`;
 
 /** Every known action name (for tests and for anyone listing them). */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -61,6 +63,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   ...SUBSCRIPTION_ACTIONS.map((a) => `subscription.${a}` as const),
   ...SECRETS_ACTIONS.map((a) => `secrets.${a}` as const),
   ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
+  ...PORTAL_ACTIONS.map((a) => `portal.${a}` as const),
 ];
 
 /** Plain values only: an entry is read back as JSON on the audit page. Never a secret. */
