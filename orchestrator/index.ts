@@ -24,6 +24,7 @@ import { loadTemplates } from "./templates/load.ts";
 import { retentionTask } from "./customers/retention-task.ts";
 import { mailBacklogTask } from "./notify/mail-backlog-task.ts";
 import { raiseNotification } from "./notify/alerts.ts";
+import { writeAudit } from "./audit/audit-log.ts";
 import { sendTestNotification, startNotificationSender, type NotificationSender } from "./notify/sender.ts";
 import { weeklyReportTask } from "./notify/weekly-report-task.ts";
 import { reconcileTask } from "./reconcile/reconcile-task.ts";
@@ -33,6 +34,7 @@ import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./s
 import type { ScheduledTask } from "./scheduler/task.ts";
 import { trialLifecycleTask } from "./trials/trial-lifecycle-task.ts";
 import { usageTask } from "./usage/usage-task.ts";
+import { portalBackupTask, writePortalBackup, type PortalBackupReport, type PortalBackupSettings } from "./portal-backup/index.ts";
 
 export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
@@ -60,6 +62,17 @@ export { eraseDevMailboxMessages } from "./customers/dev-mailbox-erasure.ts";
 export { checkEngine, type CheckFailure, type EngineCheckOptions, type EngineCheckReport, type ImageCheck } from "./doctor/engine-check.ts";
 export { checkSmtp, type SmtpCheckReport } from "./doctor/smtp-check.ts";
 export { checkSecretsKey, type SecretsCheckReport } from "./doctor/secrets-check.ts";
+// The portal's own database: `npm run db:backup`, `db:restore`, and the daily portal-backup task.
+export {
+  restorePortalBackup,
+  listPortalBackups,
+  RestoreRefused,
+  BackupFileError,
+  type PortalBackupReport,
+  type PortalBackupSettings,
+  type RestoreReport,
+  type BackupListing,
+} from "./portal-backup/index.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =
@@ -114,6 +127,8 @@ export interface OrchestratorOptions {
   afterStepWork?: (step: string) => Promise<void>;
   /** Told how jobs, their steps and scheduled runs end (the portal's metrics); never required. */
   observer?: OrchestratorObserver;
+  /** The portal database's backups: folder and days kept (0: no daily backup). Absent: no daily backup. */
+  portalBackups?: PortalBackupSettings;
 }
 
 export interface Orchestrator {
@@ -142,6 +157,8 @@ export interface Orchestrator {
   listTasks(): Promise<TaskListing[]>;
   /** Sends a test notification through every configured channel (`npm run notify:test`). */
   sendTestNotification(): Promise<string[]>;
+  /** Writes one backup of the portal's database (`npm run db:backup`), into `dir` or the configured folder. */
+  backupPortalDatabase(dir?: string): Promise<PortalBackupReport>;
 }
 
 export interface TaskListing {
@@ -204,6 +221,9 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     retentionTask(schedulerDeps),
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
+    ...(options.portalBackups && options.portalBackups.retentionDays > 0
+      ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: options.secretKey, settings: options.portalBackups })]
+      : []),
   ];
   const schedulerOptions = {
     prisma: options.prisma,
@@ -278,6 +298,19 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       }));
     },
     sendTestNotification: () => sendTestNotification(schedulerDeps),
+    async backupPortalDatabase(dir) {
+      const target = dir ?? options.portalBackups?.dir;
+      if (!target) throw new OrchestratorError("No folder for the portal's backups: give one.", { transient: false });
+      const report = await writePortalBackup({ prisma: options.prisma, secretKey: options.secretKey, clock, dir: target });
+      await writeAudit(options.prisma, {
+        actorType: "system",
+        actorId: "operator",
+        action: "portal.backup_written",
+        outcome: "succeeded",
+        details: { file: path.basename(report.file), bytes: report.bytes, rows: report.rows },
+      });
+      return report;
+    },
   };
 }
 
