@@ -69,6 +69,11 @@ const envSchema = z.object({
     .string()
     .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, "must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
     .optional(),
+  // Read by `npm run secrets:rotate` only: the key SECRETS_KEY is rotated to.
+  SECRETS_KEY_NEW: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, "must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
+    .optional(),
   WORKER: flag.default(true),
   PROVISIONING_CONCURRENCY: wholeNumber(1, 32).default(2),
   PROVISIONING_TIMEOUT_SECONDS: wholeNumber(30, 3600).default(300),
@@ -148,6 +153,8 @@ export type AppConfig = {
     /** 32-byte key from SECRETS_KEY; absent: a key file under the data folder. */
     secretsKey: string | undefined;
     secretsKeyFile: string;
+    /** SECRETS_KEY_NEW: the key `npm run secrets:rotate` rotates SECRETS_KEY to. */
+    secretsKeyNew: string | undefined;
     runWorker: boolean;
     concurrency: number;
     timeoutMs: number;
@@ -217,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       },
       secretsKey: e.SECRETS_KEY,
       secretsKeyFile: path.join(dataDir, "secrets.key"),
+      secretsKeyNew: e.SECRETS_KEY_NEW,
       runWorker: e.WORKER,
       concurrency: e.PROVISIONING_CONCURRENCY,
       timeoutMs: e.PROVISIONING_TIMEOUT_SECONDS * 1000,
@@ -331,7 +339,7 @@ function driverConfig(e: Env): DriverConfig {
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
-  if (key === "SECRETS_KEY" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET" || key === "METRICS_TOKEN") return "***";
+  if (key === "SECRETS_KEY" || key === "SECRETS_KEY_NEW" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET" || key === "METRICS_TOKEN") return "***";
   // Slack's and Teams' webhook addresses are themselves the credential.
   if (key === "NOTIFY_WEBHOOK_URL") return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*(\/|$)/i.test(value) ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@]*).*$/i, "$1/***") : "***";
   // Credentials do not belong in the URL, but if someone put them there, they stay unseen.
