@@ -1,5 +1,6 @@
 // Tenantry's HTTP server: validates the configuration, opens and migrates the database, then
 // serves the Remix build. Run with `npm start` (which builds first) or `npm run serve`.
+// SIGTERM stops it gracefully within 30 s (app/shutdown.server.ts).
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -10,6 +11,7 @@ import { clockFromEnvironment } from "./clock.server";
 import { controlRoutes } from "./control/control-routes.server";
 import { issueControlToken } from "./control/control-token.server";
 import { ConfigError, loadConfig } from "./config.server";
+import { crashTestPause } from "./crash-test-pause.server";
 import { limitRequestBodies } from "./http/body-limit";
 import { metricsEndpoint, recordHttpMetrics } from "./http/metrics";
 import { remixHandler } from "./http/remix-handler";
@@ -19,6 +21,7 @@ import { createPortalMetrics } from "./metrics/portal-metrics.server";
 import { routeLabeler } from "./metrics/route-label.server";
 import { settingHintLine } from "./setting-hints.server";
 import type { AppServices } from "./services.server";
+import { backgroundLoops, stopGracefullyOnSignals } from "./shutdown.server";
 
 const BUILD_PATH = path.resolve("build/index.js");
 
@@ -30,7 +33,11 @@ async function main() {
   const database = await openDatabaseFor(config, logger);
   await announceFirstRun(database, logger);
   const metrics = createPortalMetrics({ prisma: database.prisma, now: () => clock.now(), logger });
-  const orchestrator = await openOrchestratorFor(config, database, logger, clock, { observer: metrics.observer });
+  const pause = crashTestPause(process.env.TENANTRY_CRASH_TEST_PAUSE);
+  const orchestrator = await openOrchestratorFor(config, database, logger, clock, {
+    observer: metrics.observer,
+    ...(pause ? { afterStepWork: pause } : {}),
+  });
   // The worker runs in the portal by default; WORKER=false when it runs on its own (npm run worker).
   // The scheduler runs beside it (SCHEDULER=false to leave it to other processes): each periodic
   // task runs once per period however many processes run it.
@@ -95,24 +102,12 @@ async function main() {
     process.exit(1);
   });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("stopping", { signal });
-    server.close(async () => {
-      await scheduler?.stop();
-      await worker?.stop();
-      await mailSender?.stop();
-      await notificationSender?.stop();
-      await database.close();
-      process.exit(0);
-    });
-    // Keep-alive connections would hold close() open; a few seconds is enough for running requests.
-    setTimeout(() => server.closeAllConnections(), 5_000).unref();
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  stopGracefullyOnSignals({
+    logger,
+    http: server,
+    loops: backgroundLoops({ worker, mailSender, notificationSender, scheduler }),
+    closeDatabase: () => database.close(),
+  });
 }
 
 main().catch((error: unknown) => {

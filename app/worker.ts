@@ -1,26 +1,15 @@
 // The provisioning worker on its own (`npm run worker`), for running it apart from the portal
 // (then start the portal with WORKER=false). Both share the database. It also delivers email and
 // operator notifications and runs the scheduler (SCHEDULER=false leaves that to other processes).
-import { setTimeout as sleep } from "node:timers/promises";
+// SIGTERM stops it gracefully (app/shutdown.server.ts): the job in flight is released after its
+// current step, and the process exits within 30 s.
 import { openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { clockFromEnvironment } from "./clock.server";
 import { ConfigError, loadConfig } from "./config.server";
+import { crashTestPause } from "./crash-test-pause.server";
 import { createLogger } from "./logger.server";
 import { settingHintLine } from "./setting-hints.server";
-
-// For crash tests only: "step:ms" makes the worker wait `ms` inside that step, after its work and
-// before it is recorded as done, so a test can SIGKILL it at the worst moment.
-function crashTestPause(value: string | undefined) {
-  if (!value) return undefined;
-  const separator = value.lastIndexOf(":");
-  const step = value.slice(0, separator);
-  const ms = Number(value.slice(separator + 1));
-  return async (current: string) => {
-    if (current !== step) return;
-    process.stdout.write(`crash-test pause in step ${step}\n`);
-    await sleep(ms);
-  };
-}
+import { backgroundLoops, stopGracefullyOnSignals } from "./shutdown.server";
 
 async function main() {
   const config = loadConfig(process.env);
@@ -32,17 +21,11 @@ async function main() {
   const mailSender = orchestrator.startMailSender();
   const notificationSender = orchestrator.startNotificationSender();
   const scheduler = config.time.runScheduler ? orchestrator.startScheduler() : null;
-  const stop = async (signal: string) => {
-    logger.info("stopping the worker", { signal });
-    await scheduler?.stop();
-    await worker.stop();
-    await mailSender.stop();
-    await notificationSender.stop();
-    await database.close();
-    process.exit(0);
-  };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  stopGracefullyOnSignals({
+    logger,
+    loops: backgroundLoops({ worker, mailSender, notificationSender, scheduler }),
+    closeDatabase: () => database.close(),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,8 @@
 import type { OrchestratorLogger } from "./logger.ts";
 
 /** How one run of a job ended: done, sent back to the queue, failed for good, or taken over. */
-export type JobRunOutcome = "succeeded" | "retried" | "failed" | "taken_over";
+/** released: given back at a step boundary because the process was shutting down. */
+export type JobRunOutcome = "succeeded" | "retried" | "failed" | "taken_over" | "released";
 export type StepOutcome = "succeeded" | "failed";
 export type ScheduledRunOutcome = "succeeded" | "failed";
 

@@ -147,6 +147,20 @@ export async function retryJobLater(
   return count === 1;
 }
 
+/**
+ * Gives the job back at a step boundary because this process is shutting down: queued again, due
+ * at once, its lease cleared and its claim not counted (attempts back to what it was before this
+ * claim), so the next worker picks it up at once and starts at the first step not yet done. False
+ * (nothing written) when the lease was taken over.
+ */
+export async function releaseJob(prisma: PrismaClient, lease: JobLease, now: Date): Promise<boolean> {
+  const { count } = await prisma.provisioningJob.updateMany({
+    where: holds(lease),
+    data: { status: "queued", runAfter: now, attempts: { decrement: 1 }, ...released },
+  });
+  return count === 1;
+}
+
 export async function failJob(prisma: PrismaClient, lease: JobLease, now: Date, reason: string): Promise<boolean> {
   const { count } = await prisma.provisioningJob.updateMany({
     where: holds(lease),

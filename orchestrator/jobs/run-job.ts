@@ -11,6 +11,10 @@
 // A step still running at the deadline is waited for: compensation never starts while a step's
 // promise is pending. Time the job waited in the queue for an unreachable engine does not count
 // against its deadline (engineWaitMs, see job-store.ts).
+//
+// Shutdown: once `stopping` is aborted (the process got SIGTERM), the runner starts no new step:
+// the step in flight finishes and is recorded, then the job is released (releaseJob: queued, due
+// now, its claim not counted) for the next process to carry on from the next step.
 import type { Prisma, PrismaClient, Tenant } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
@@ -25,6 +29,7 @@ import {
   leaseOf,
   LeaseLostError,
   renewLease,
+  releaseJob,
   retryJobLater,
   withLease,
   type ClaimedJob,
@@ -75,6 +80,13 @@ export interface JobRunnerOptions {
   afterStepWork?: (step: string) => Promise<void>;
   /** Told how each run and step ended (the portal's metrics). */
   observer?: OrchestratorObserver;
+  /** Aborted when the process shuts down: no new step starts, the job is released instead. */
+  stopping?: AbortSignal;
+}
+
+/** Thrown at a step boundary once the process is shutting down: the job is released, not failed. */
+class ReleasedForShutdown extends Error {
+  override name = "ReleasedForShutdown";
 }
 
 class JobDeadlineError extends OrchestratorError {
@@ -165,6 +177,15 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
           ? caught
           : controller.signal.reason;
       if (error instanceof LeaseLostError) return takenOver("while running");
+      if (error instanceof ReleasedForShutdown) {
+        if (await releaseJob(prisma, lease, clock.now())) {
+          outcome = "released";
+          logger.info("job released for the next process (shutting down)", { jobId: job.id, kind: job.kind, tenant: tenant.slug, nextStep: error.message });
+        } else {
+          takenOver("when releasing");
+        }
+        return;
+      }
       const reason = redact(describe(error));
       const delay = retryDelayMs(job.attempts, options.backoff);
       const transient = error instanceof OrchestratorError && error.transient;
@@ -231,6 +252,7 @@ export async function runClaimedJob(options: JobRunnerOptions, job: ClaimedJob):
     for (const current of def.steps) {
       if (done.has(current.name)) continue;
       ctx.signal.throwIfAborted();
+      if (options.stopping?.aborted) throw new ReleasedForShutdown(current.name);
       const stepStarted = performance.now();
       await withLease(prisma, lease, (tx) =>
         tx.jobStep.update({

@@ -3,6 +3,9 @@
 // burning their retries; it says so once, and again when the engine is back. A job sent back to
 // the queue because the engine was unreachable does not count that wait against its deadline
 // (engineWaitMs, added when it is claimed again: job-store.ts).
+// `stop` (shutdown) claims nothing more at once; each running job finishes the step in flight and
+// is then released to the queue for the next process (run-job.ts), so stopping takes one step at
+// most, never a whole provisioning.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
@@ -28,8 +31,14 @@ export interface WorkerOptions extends Omit<JobRunnerOptions, "workerId"> {
 
 export interface Worker {
   readonly id: string;
-  /** Resolves once the running jobs have finished (their leases are released). */
+  /**
+   * Claims nothing more; each running job finishes its current step and is released (or ends, if
+   * that was its last step). Resolves once no runner is left; how long a step may take is the
+   * caller's deadline to set (app/shutdown.server.ts).
+   */
   stop(): Promise<void>;
+  /** How many jobs this worker is running now. */
+  readonly runningJobs: number;
   /** Looks for work now instead of at the next poll. */
   wake(): void;
 }
@@ -40,7 +49,8 @@ export function startWorker(options: WorkerOptions): Worker {
   let stopped = false;
   let engineDown = false;
   const timer = idleTimer();
-  const runnerOptions: JobRunnerOptions = { ...options, workerId: id };
+  const stopping = new AbortController();
+  const runnerOptions: JobRunnerOptions = { ...options, workerId: id, stopping: stopping.signal };
 
   const loop = async () => {
     while (!stopped) {
@@ -51,7 +61,7 @@ export function startWorker(options: WorkerOptions): Worker {
       let claimed = false;
       try {
         if (await engineAnswers()) {
-          const job = await claimNextJob(options.prisma, id, options.clock.now(), options.leaseMs);
+          const job = stopped ? null : await claimNextJob(options.prisma, id, options.clock.now(), options.leaseMs);
           if (job) {
             claimed = true;
             const run = runClaimedJob(runnerOptions, job)
@@ -91,8 +101,12 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     id,
     wake: () => timer.wake(),
+    get runningJobs() {
+      return running.size;
+    },
     async stop() {
       stopped = true;
+      stopping.abort();
       timer.wake();
       await done;
       await Promise.allSettled(running);

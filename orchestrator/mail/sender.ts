@@ -52,15 +52,19 @@ export function mailDelivery(options: MailSenderOptions): { drain(): Promise<num
   return { drain: () => deliverDue(options, state) };
 }
 
-/** Delivers the outbox in the background, every `pollIntervalMs`, until stopped. */
+/**
+ * Delivers the outbox in the background, every `pollIntervalMs`, until stopped. `stop` claims no
+ * further message; the one being sent finishes and is recorded.
+ */
 export function startMailSender(options: MailSenderOptions): MailSender {
   let stopped = false;
   const timer = idleTimer();
-  const { drain } = mailDelivery(options);
+  const state: SenderState = { reportedConfigurationError: null };
+  const drain = () => deliverDue(options, state);
   const loop = (async () => {
     while (!stopped) {
       try {
-        await drain();
+        await deliverDue(options, state, () => !stopped);
       } catch (error) {
         options.logger.error("the mail sender could not read the outbox", { error });
       }
@@ -90,9 +94,10 @@ interface Claimed {
   guard: Prisma.EmailOutboxWhereInput & { id: string };
 }
 
-async function deliverDue(options: MailSenderOptions, state: SenderState): Promise<number> {
+async function deliverDue(options: MailSenderOptions, state: SenderState, keepGoing: () => boolean = () => true): Promise<number> {
   let delivered = 0;
   for (;;) {
+    if (!keepGoing()) return delivered;
     const claimed = await claimDue(options);
     if (!claimed) return delivered;
     if (await deliver(options, state, claimed)) delivered += 1;

@@ -41,7 +41,7 @@ export function startNotificationSender(deps: SchedulerDeps, options: Notificati
   const loop = (async () => {
     while (!stopped) {
       try {
-        await deliverDueNotifications(deps, options);
+        await deliverDueNotifications(deps, options, () => !stopped);
       } catch (error) {
         deps.logger.error("the notification sender could not read the notifications", { error });
       }
@@ -58,11 +58,19 @@ export function startNotificationSender(deps: SchedulerDeps, options: Notificati
   };
 }
 
-/** Delivers every notification due now, one claim at a time; resolves with how many were sent. */
-export async function deliverDueNotifications(deps: SchedulerDeps, options: Omit<NotificationSenderOptions, "pollIntervalMs"> = {}): Promise<number> {
+/**
+ * Delivers every notification due now, one claim at a time; resolves with how many were sent.
+ * Claims nothing more once `keepGoing` says no (the sender is stopping).
+ */
+export async function deliverDueNotifications(
+  deps: SchedulerDeps,
+  options: Omit<NotificationSenderOptions, "pollIntervalMs"> = {},
+  keepGoing: () => boolean = () => true,
+): Promise<number> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   let sent = 0;
   for (;;) {
+    if (!keepGoing()) return sent;
     const claim = await claimDueNotification(deps.prisma, deps.clock.now(), leaseMs);
     if (!claim) return sent;
     const { results, recorded } = await deliverClaimed(deps, claim, options, true);

@@ -71,6 +71,25 @@ export async function finishRun(prisma: PrismaClient, run: ClaimedRun, now: Date
   return done.count === 1;
 }
 
+/**
+ * Gives the run back because this process is shutting down (its task stopped on the stop signal):
+ * claimable again at once by any process, its claim not counted. False when it was taken over.
+ */
+export async function releaseRun(prisma: PrismaClient, run: ClaimedRun, now: Date): Promise<boolean> {
+  const released = await prisma.scheduledRun.updateMany({
+    where: { id: run.id, leaseToken: run.token, status: "running" },
+    data: {
+      status: "failed",
+      retryAt: now,
+      finishedAt: now,
+      leaseExpiresAt: null,
+      attempts: { decrement: 1 },
+      error: "Interrupted by a shutdown of the process running it; it runs again at the next poll of any scheduler.",
+    },
+  });
+  return released.count === 1;
+}
+
 export interface RunRecord {
   task: string;
   periodKey: string;

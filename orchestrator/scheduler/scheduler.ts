@@ -12,7 +12,7 @@ import { startHeartbeat } from "../jobs/heartbeat.ts";
 import { idleTimer } from "../jobs/idle-timer.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import { notifyObserver, type OrchestratorObserver } from "../observer.ts";
-import { claimRun, finishRun, renewRun, runSettled, type ClaimedRun } from "./run-store.ts";
+import { claimRun, finishRun, releaseRun, renewRun, runSettled, type ClaimedRun } from "./run-store.ts";
 import type { ScheduledTask, TaskSummary } from "./task.ts";
 
 export interface SchedulerOptions {
@@ -50,7 +50,11 @@ export type RunReport =
 
 export interface Scheduler {
   readonly id: string;
-  /** Resolves once the running tasks have ended (they are told to stop). */
+  /**
+   * Claims nothing more and tells the running tasks to stop: a task that ends anyway is recorded,
+   * one that stops on the signal has its run released (claimable again at once, its attempt not
+   * counted). Resolves once they have ended.
+   */
   stop(): Promise<void>;
   /** Looks at the tasks now instead of at the next poll. */
   wake(): void;
@@ -163,6 +167,10 @@ async function runTaskOnce(
     return { task: task.name, periodKey, outcome: "succeeded", summary };
   } catch (error) {
     heartbeat.stop();
+    if (stopSignal.aborted && !lost.signal.aborted) {
+      if (await releaseRun(prisma, run, clock.now())) logger.info("scheduled run released for the next process (shutting down)", { task: task.name, period: periodKey });
+      return { task: task.name, periodKey, outcome: "skipped" };
+    }
     return await recordFailure(options, task, run, periodKey, asOf, error);
   }
 }
