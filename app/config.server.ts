@@ -120,6 +120,8 @@ const envSchema = z.object({
     .min(16, "must be at least 16 characters (openssl rand -hex 32)")
     .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (openssl rand -hex 32)")
     .optional(),
+  PORTAL_BACKUP_DIR: z.string().min(1).optional(),
+  PORTAL_BACKUP_RETENTION_DAYS: wholeNumber(0, 3650).default(30),
 });
 
 export type AppConfig = {
@@ -166,6 +168,8 @@ export type AppConfig = {
   notify: NotifySettings;
   /** Bearer token /metrics asks for; absent: /metrics answers loopback connections only. */
   metricsToken: string | undefined;
+  /** Backups of the portal's own database (`npm run db:backup`, the daily portal-backup task; 0 days: no daily backup). */
+  portalBackups: { dir: string; retentionDays: number };
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -254,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       locale: e.NOTIFY_LOCALE,
     },
     metricsToken: e.METRICS_TOKEN,
+    portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }
