@@ -80,6 +80,7 @@ export async function openOrchestratorFor(
     time: config.time,
     schedulerPollMs: config.time.schedulerPollMs,
     notify: config.notify,
+    portalBackups: config.portalBackups,
     ...hooks,
   });
 }
