@@ -18,6 +18,7 @@ export const schedulerEn = {
   "tasks.desc.retention": "Deletes final dumps past their retention, erases customers terminated long enough ago, and forgets task runs older than 30 days.",
   "tasks.desc.mail-backlog": "Alerts the operators when undelivered email piles up.",
   "tasks.desc.weekly-report": "Sends the operators the week's figures.",
+  "tasks.desc.portal-backup": "Backs up the portal's own database (encrypted) and deletes the backups past their retention.",
 } as const;
 
 export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
@@ -39,4 +40,5 @@ export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
   "tasks.desc.retention": "Supprime les sauvegardes finales arrivées au terme de leur conservation, efface les clients supprimés depuis assez longtemps et oublie les exécutions de plus de 30 jours.",
   "tasks.desc.mail-backlog": "Alerte les opérateurs quand les e-mails non distribués s'accumulent.",
   "tasks.desc.weekly-report": "Envoie aux opérateurs les chiffres de la semaine.",
+  "tasks.desc.portal-backup": "Sauvegarde la base de données du portail (chiffrée) et supprime les sauvegardes arrivées au terme de leur conservation.",
 };
