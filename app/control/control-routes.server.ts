@@ -1,7 +1,8 @@
 // The portal's control channel, for the operator's commands when they cannot open the database
 // themselves (the embedded database belongs to the portal's process): list the periodic tasks, run
-// what is due as of a time, send a test notification. Answers only on a loopback connection that
-// carries the token of control-token.server.ts; everything else gets a 404, as if it did not exist.
+// what is due as of a time, send a test notification, back up the portal's database. Answers only
+// on a loopback connection that carries the token of control-token.server.ts; everything else gets
+// a 404, as if it did not exist.
 import express, { type Router } from "express";
 import type { Orchestrator } from "../../orchestrator/index.ts";
 import { parseAsOf } from "./as-of";
@@ -35,6 +36,15 @@ export function controlRoutes(orchestrator: Orchestrator, token: string): Router
     }
     try {
       res.json({ reports: await orchestrator.runDueTasks(at.date) });
+    } catch (error) {
+      next(error);
+    }
+  });
+  // `npm run db:backup` while this portal holds the embedded database: it writes the backup.
+  router.post("/portal-backup", async (req, res, next) => {
+    const dir = typeof req.query.dir === "string" && req.query.dir ? req.query.dir : undefined;
+    try {
+      res.json({ report: await orchestrator.backupPortalDatabase(dir) });
     } catch (error) {
       next(error);
     }

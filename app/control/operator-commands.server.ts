@@ -1,17 +1,19 @@
-// What the operator's commands (`npm run tasks`, `npm run notify:test`) act through: the database
-// and orchestrator opened by the command itself when it can (a PostgreSQL server, or an embedded
-// database no portal holds), otherwise the running portal's control channel (the embedded database
-// belongs to one process: the portal's). Either way the same orchestrator methods answer.
+// What the operator's commands (`npm run tasks`, `npm run notify:test`, `npm run db:backup`) act
+// through: the database and orchestrator opened by the command itself when it can (a PostgreSQL
+// server, or an embedded database no portal holds), otherwise the running portal's control channel
+// (the embedded database belongs to one process: the portal's). Either way the same orchestrator
+// methods answer.
+import path from "node:path";
 import { DatabaseInUseError } from "../../prisma/database.ts";
 import type { Database } from "../../prisma/database.ts";
-import type { Orchestrator, RunReport, TaskListing } from "../../orchestrator/index.ts";
+import type { Orchestrator, PortalBackupReport, RunReport, TaskListing } from "../../orchestrator/index.ts";
 import { openDatabaseFor, openOrchestratorFor } from "../boot.server";
 import { clockFromEnvironment } from "../clock.server";
 import type { AppConfig } from "../config.server";
 import type { Logger } from "../logger.server";
 import { readControlToken } from "./control-token.server";
 
-export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification"> & {
+export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification" | "backupPortalDatabase"> & {
   /** "the database" or "the running portal at http://…": printed so the operator knows. */
   readonly via: string;
   /** The database and orchestrator when the command opened them itself (null through the portal). */
@@ -29,6 +31,7 @@ export async function openOperatorCommands(config: AppConfig, logger: Logger): P
       listTasks: () => orchestrator.listTasks(),
       runDueTasks: (at) => orchestrator.runDueTasks(at),
       sendTestNotification: () => orchestrator.sendTestNotification(),
+      backupPortalDatabase: (dir) => orchestrator.backupPortalDatabase(dir),
       close: () => database.close(),
     };
   } catch (error) {
@@ -75,6 +78,8 @@ async function portalCommands(config: AppConfig, inUse: DatabaseInUseError): Pro
     listTasks: async () => (await call<{ tasks: TaskListing[] }>("GET", "/tasks")).tasks.map(revive),
     runDueTasks: async (at) => (await call<{ reports: RunReport[] }>("POST", `/tasks/run-due?at=${encodeURIComponent(at.toISOString())}`)).reports,
     sendTestNotification: async () => (await call<{ lines: string[] }>("POST", "/notify-test")).lines,
+    backupPortalDatabase: async (dir) =>
+      (await call<{ report: PortalBackupReport }>("POST", `/portal-backup${dir ? `?dir=${encodeURIComponent(path.resolve(dir))}` : ""}`)).report,
     close: async () => {},
   };
 }
