@@ -69,7 +69,7 @@ export async function restorePortalBackup(options: RestoreOptions): Promise<Rest
   for (const table of before) if (table.name !== MIGRATIONS_TABLE) replacedRows += await countRows(prisma, table.name);
   if (replacedRows > 0 && !options.force) {
     throw new RestoreRefused(
-      `The target database holds data (${replacedRows} rows). Restore into an empty database, or add --force to replace everything in it. Nothing was changed.`,
+      `The target database holds data (${replacedRows} ${replacedRows === 1 ? "row" : "rows"}). Restore into an empty database, or add --force to replace everything in it. Nothing was changed.`,
     );
   }
   const targetMigrations = await appliedMigrations(prisma);
