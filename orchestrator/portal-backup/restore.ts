@@ -59,7 +59,7 @@ export async function restorePortalBackup(options: RestoreOptions): Promise<Rest
   if (fingerprint !== header.keyFingerprint) {
     throw new RestoreRefused(
       `${file} was sealed with the secrets key ${header.keyFingerprint}; the key given is ${fingerprint}. ` +
-        `Give that key with --key-file (a rotation keeps retired keys as DATA_DIR/retired-keys/${header.keyFingerprint}.key). Nothing was changed.`,
+        `Give that key with --key-file (a rotation keeps each retired key beside the key file, as retired-keys/${header.keyFingerprint}.key). Nothing was changed.`,
     );
   }
   await verifyBody(opened, options.secretKey);
