@@ -20,6 +20,7 @@ import type { OrchestratorLogger } from "./logger.ts";
 import type { OrchestratorObserver } from "./observer.ts";
 import type { PortRange } from "./ports.ts";
 import { SecretBox } from "./secrets.ts";
+import { applyRotationAtStart, keyringWatch } from "./secrets-rotation/keyring.ts";
 import { loadTemplates } from "./templates/load.ts";
 import { retentionTask } from "./customers/retention-task.ts";
 import { mailBacklogTask } from "./notify/mail-backlog-task.ts";
@@ -46,7 +47,10 @@ export type { RunRecord } from "./scheduler/run-store.ts";
 export type { NotifySettings, TimeSettings, WebhookFormat } from "./scheduler/deps.ts";
 export type { NotificationSender } from "./notify/sender.ts";
 export { offsetClock, systemClock, type Clock } from "./clock.ts";
-export { keyFingerprint, loadOrCreateKeyFile, parseSecretKey } from "./secrets.ts";
+export { keyFingerprint, loadOrCreateKeyFile, parseSecretKey, formatSecretKey, SecretKeyError } from "./secrets.ts";
+// `npm run secrets:rotate`: the secrets key rotated, every sealed value re-encrypted, resumable.
+export { runKeyRotation, rotationKeys, RotationError, type RotationOptions, type RotationReport, type RotationPlan, type KindReport } from "./secrets-rotation/index.ts";
+export { prepareNextKey, readSecretKeyFile, swapKeyFiles, nextKeyFile, type KeyFiles } from "./secrets-rotation/index.ts";
 export { readDevMailbox, DEV_MAILBOX_RETENTION_MS, type StoredMail } from "./mail/dev-mailbox.ts";
 export { retryFailedEmail } from "./mail/outbox.ts";
 export type { MailSender } from "./mail/sender.ts";
@@ -200,12 +204,16 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const { driver, engineDescription } = createDriver(options, clock);
   const time: TimeSettings = { ...defaultTimeSettings(), ...options.time };
   const notify: NotifySettings = { mode: "mock", emails: [], vendorName: "Tenantry", locale: "en", ...options.notify };
+  // The key, and the other one while a rotation is in progress (re-read while a part runs).
+  const secretBox = new SecretBox(options.secretKey);
+  await applyRotationAtStart(options.prisma, secretBox);
+  const keyring = keyringWatch(options.prisma, secretBox, options.logger);
   const deps: LifecycleDeps = {
     prisma: options.prisma,
     driver,
     clock,
     logger: options.logger,
-    secretBox: new SecretBox(options.secretKey),
+    secretBox,
     template,
     templateValues: options.templateValues ?? {},
     portRange: options.portRange,
@@ -249,7 +257,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
 
   return {
     startWorker: () =>
-      startWorker({
+      keyring.during(startWorker({
         prisma: options.prisma,
         clock,
         logger: options.logger,
@@ -264,11 +272,11 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         engineSetting: options.driver.kind === "docker" ? "engine.socket" : "portainer.url",
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
         ...(options.observer ? { observer: options.observer } : {}),
-      }),
+      })),
     mailDescription: transport().description,
-    readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, options.secretKey)),
+    readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),
     startMailSender: () =>
-      startMailSender({
+      keyring.during(startMailSender({
         prisma: options.prisma,
         secretBox: deps.secretBox,
         transport: transport(),
@@ -278,13 +286,13 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         maxAttempts: options.mailMaxAttempts ?? 10,
         backoff: options.mailBackoff ?? { baseMs: 30_000, maxMs: 30 * 60_000 },
         pollIntervalMs: options.pollIntervalMs ?? 1_000,
-      }),
+      })),
     status: async (tenantId) => driver.status(projectName(await slugOf(tenantId))),
     logs: async (tenantId, service, tail = 200) => driver.logs(projectName(await slugOf(tenantId)), service, { tail }),
     usage: async (tenantId) => (driver.usage ? driver.usage(projectName(await slugOf(tenantId))) : []),
     ping: () => driver.ping(),
-    startScheduler: () => startScheduler(schedulerOptions),
-    startNotificationSender: () => startNotificationSender(schedulerDeps, { pollIntervalMs: options.pollIntervalMs ?? 1_000 }),
+    startScheduler: () => keyring.during(startScheduler(schedulerOptions)),
+    startNotificationSender: () => keyring.during(startNotificationSender(schedulerDeps, { pollIntervalMs: options.pollIntervalMs ?? 1_000 })),
     runDueTasks: (at) => runDueTasks(schedulerOptions, at),
     async listTasks() {
       const runs = await latestRuns(options.prisma, tasks.map((t) => t.name));

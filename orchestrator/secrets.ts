@@ -1,7 +1,8 @@
 // Tenant secrets (database password, application key, initial password): generated once per
 // tenant (templates/generate-secret.ts, as the manifest asks), stored encrypted with AES-256-GCM,
 // decrypted only where they are used. The key comes from configuration, or from a key file that
-// is created with mode 0600 on first use.
+// is created with mode 0600 on first use. During a key rotation (orchestrator/secrets-rotation/)
+// a SecretBox holds two keys: it encrypts with the incoming one and opens values sealed with either.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -17,18 +18,53 @@ export class SecretKeyError extends Error {
   readonly setting = "secrets.key" satisfies OrchestratorSetting;
 }
 
-/** Encrypts and decrypts secrets; `context` (tenant and name) is authenticated with each value. */
+/**
+ * Encrypts and decrypts secrets; `context` (tenant and name) is authenticated with each value.
+ * It encrypts with its current key and decrypts with the current key or any key it accepts
+ * (the other key of a rotation in progress).
+ */
 export class SecretBox {
-  readonly #key: Buffer;
+  #current: Buffer;
+  readonly #accepted = new Map<string, Buffer>();
+  #onDecryptFailure: (() => void) | null = null;
 
   constructor(key: Buffer) {
-    if (key.length !== KEY_BYTES) throw new SecretKeyError(`the secrets key must be ${KEY_BYTES} bytes, not ${key.length}`);
-    this.#key = key;
+    this.#current = checkedKey(key);
+  }
+
+  /** The fingerprint of the key new values are encrypted with. */
+  get fingerprint(): string {
+    return keyFingerprint(this.#current);
+  }
+
+  /** Whether this box holds the key with this fingerprint (current or accepted). */
+  holds(fingerprint: string): boolean {
+    return this.fingerprint === fingerprint || this.#accepted.has(fingerprint);
+  }
+
+  /** Opens values sealed with `key` too (the other key of a rotation). */
+  accept(key: Buffer): void {
+    const fingerprint = keyFingerprint(checkedKey(key));
+    if (fingerprint !== this.fingerprint) this.#accepted.set(fingerprint, key);
+  }
+
+  /** Encrypts with `key` from now on; the key used so far is still accepted for decrypting. */
+  switchTo(key: Buffer): void {
+    const fingerprint = keyFingerprint(checkedKey(key));
+    if (fingerprint === this.fingerprint) return;
+    this.#accepted.set(this.fingerprint, this.#current);
+    this.#accepted.delete(fingerprint);
+    this.#current = key;
+  }
+
+  /** Called (once per failure, never with anything secret) when no key held opens a value. */
+  onDecryptFailure(listener: (() => void) | null): void {
+    this.#onDecryptFailure = listener;
   }
 
   encrypt(plaintext: string, context: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
+    const cipher = createCipheriv("aes-256-gcm", this.#current, iv);
     cipher.setAAD(Buffer.from(context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return [FORMAT, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(":");
@@ -39,19 +75,50 @@ export class SecretBox {
     if (format !== FORMAT || !iv || !tag || ciphertext === undefined) {
       throw new SecretKeyError("a stored secret is not in the v1 format; it cannot be decrypted");
     }
+    let failure: unknown;
+    for (const key of [this.#current, ...this.#accepted.values()]) {
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+        decipher.setAAD(Buffer.from(context));
+        decipher.setAuthTag(Buffer.from(tag, "base64url"));
+        return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+      } catch (error) {
+        failure = error;
+      }
+    }
+    this.#onDecryptFailure?.();
+    throw new SecretKeyError(
+      "a stored secret could not be decrypted: the secrets key is not the one it was encrypted with " +
+        "(restore the key Tenantry had when the secret was stored)",
+      { cause: failure },
+    );
+  }
+
+  /** Whether `sealed` opens with the current key alone (a rotation's "already done"). */
+  opensWithCurrentKey(sealed: string, context: string): boolean {
+    const alone = new SecretBox(this.#current);
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, Buffer.from(iv, "base64url"));
-      decipher.setAAD(Buffer.from(context));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
-    } catch (error) {
-      throw new SecretKeyError(
-        "a stored secret could not be decrypted: the secrets key is not the one it was encrypted with " +
-          "(restore the key Tenantry had when the secret was stored)",
-        { cause: error },
-      );
+      alone.decrypt(sealed, context);
+      return true;
+    } catch {
+      return false;
     }
   }
+}
+
+function checkedKey(key: Buffer): Buffer {
+  if (key.length !== KEY_BYTES) throw new SecretKeyError(`the secrets key must be ${KEY_BYTES} bytes, not ${key.length}`);
+  return key;
+}
+
+/** A new random key, as written in a key file (64 hex digits). */
+export function newSecretKey(): Buffer {
+  return randomBytes(KEY_BYTES);
+}
+
+/** The key as a key file holds it and SECRETS_KEY takes it: 64 hex digits. */
+export function formatSecretKey(key: Buffer): string {
+  return checkedKey(key).toString("hex");
 }
 
 /**
@@ -80,7 +147,7 @@ export async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
   try {
     const handle = await open(file, "wx", 0o600);
     try {
-      await handle.writeFile(randomBytes(KEY_BYTES).toString("hex") + "\n");
+      await handle.writeFile(formatSecretKey(newSecretKey()) + "\n");
     } finally {
       await handle.close();
     }

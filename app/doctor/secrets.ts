@@ -26,8 +26,12 @@ export async function checkSecrets(config: AppConfig, database: Database | null,
       : problem(NAME, `${source} does not exist, and ${stored} encrypted values are stored`, "Restore the key file under DATA_DIR from a backup, or set SECRETS_KEY to the key they were stored with.");
   }
   const report = await checkSecretsKey(database.prisma, key);
-  if (!report.sample) return passed(NAME, `${source} is readable; nothing encrypted is stored yet, so there is nothing to try`);
-  if (!report.failure) return passed(NAME, `${source} decrypts a sample (${report.sample})`);
+  if (report.unusable && report.failure) {
+    return problem(NAME, `${source}: ${report.failure.message}`, "Set SECRETS_KEY (or restore DATA_DIR/secrets.key) to the key named: after `npm run secrets:rotate` completed, the key it rotated to (the key file already holds it; the old one is in DATA_DIR/retired-keys/ for older backups); during a rotation, its old or new key.");
+  }
+  const rotating = report.rotation ? ` (a key rotation ${report.rotation} is in progress: run \`npm run secrets:rotate\` again to finish it if it is not running)` : "";
+  if (!report.sample) return passed(NAME, `${source} is readable; nothing encrypted is stored yet, so there is nothing to try${rotating}`);
+  if (!report.failure) return passed(NAME, `${source} decrypts a sample (${report.sample})${rotating}`);
   return problem(
     NAME,
     `${source} does not decrypt a sample (${report.sample}): it is not the key the secrets were stored with`,

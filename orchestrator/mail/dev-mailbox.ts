@@ -45,9 +45,10 @@ export function devMailboxTransport(dir: string, secretBox: SecretBox, options: 
  * The development mailbox's messages, oldest first, decrypted with the secrets key. Expired files
  * are deleted first; a file the key cannot open (another key) is skipped.
  */
-export async function readDevMailbox(dir: string, secretKey: Buffer, options: DevMailboxOptions = {}): Promise<StoredMail[]> {
+export async function readDevMailbox(dir: string, secretKey: Buffer | SecretBox, options: DevMailboxOptions = {}): Promise<StoredMail[]> {
   await pruneDevMailbox(dir, options);
-  const box = new SecretBox(secretKey);
+  // A SecretBox: the orchestrator's, which also opens files sealed during a key rotation.
+  const box = secretKey instanceof SecretBox ? secretKey : new SecretBox(secretKey);
   const files = (await listFiles(dir)).sort();
   const messages = await Promise.all(
     files.map(async (file): Promise<StoredMail | null> => {
