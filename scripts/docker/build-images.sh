@@ -4,9 +4,16 @@
 #   tenantry/debian-base:bookworm   debootstrap (minbase + postgresql-15, nodejs) | docker import
 #   tenantry/postgres:15-local      scripts/docker/postgres/ (stands in for postgres:15)
 #   tenantry/demo-app:local         compose-templates/demo-app/ with pg + bcryptjs from npm
+#   tenantry/node-base:20           only with --only node: the base with this machine's Node.js 20
+#                                   and npm over Debian's Node 18; it stands in for the official
+#                                   node:20-bookworm-slim as the portal image's BASE_IMAGE (Dockerfile)
+#   tenantry/portal:local           only with --only portal: the repository's Dockerfile on
+#                                   tenantry/node-base:20, offline (this checkout's node_modules
+#                                   streamed in the build context, DEPENDENCIES=context); rebuilt
+#                                   when the sources or the lockfile changed (a fingerprint label)
 # Idempotent: an image that already exists is skipped unless --force.
 #
-# Usage: build-images.sh [--force] [--only base|postgres|app]... [NODE_MODULES_DIR]
+# Usage: build-images.sh [--force] [--only base|postgres|app|node|portal]... [NODE_MODULES_DIR]
 #   NODE_MODULES_DIR (or env NODE_MODULES_DIR; default the repository's node_modules) is where pg
 #   and bcryptjs are copied from; when they are missing there they are installed with npm
 #   into a temporary folder.
@@ -18,6 +25,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 BASE_IMAGE=tenantry/debian-base:bookworm
 PG_IMAGE=tenantry/postgres:15-local
 APP_IMAGE=tenantry/demo-app:local
+NODE_BASE_IMAGE=tenantry/node-base:20
+PORTAL_IMAGE=${PORTAL_IMAGE:-tenantry/portal:local}
 
 FORCE=0
 ONLY=()
@@ -25,8 +34,8 @@ NODE_MODULES_DIR=${NODE_MODULES_DIR:-$REPO/node_modules}
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1 ;;
-    --only) shift; ONLY+=("${1:?--only needs base, postgres or app}") ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --only) shift; ONLY+=("${1:?--only needs base, postgres, app, node or portal}") ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) NODE_MODULES_DIR=$1 ;;
   esac
@@ -34,6 +43,8 @@ while [ $# -gt 0 ]; do
 done
 
 selected() { [ ${#ONLY[@]} -eq 0 ] || [[ " ${ONLY[*]} " == *" $1 "* ]]; }
+# Targets built only when named with --only (the tenant tests and npm start do not need them).
+asked() { [[ " ${ONLY[*]} " == *" $1 "* ]]; }
 # True when the image must be (re)built; says why it is skipped otherwise.
 wanted() {
   selected "$2" || return 1
@@ -145,10 +156,75 @@ build_app() {
   timed "docker build $APP_IMAGE" docker_build "$APP_IMAGE" "$ctx"
 }
 
+# The official image's layout: node and npm in /usr/local, first on PATH; Debian's /usr/bin/node
+# (18) is pointed at it too, so nothing in the image runs the old one.
+build_node() {
+  docker_image_exists "$BASE_IMAGE" || die "$BASE_IMAGE is missing; build it first (--only base)"
+  local ctx=$WORK/node-base node npm_dir major
+  node=$(command -v node) || die "no node on this machine's PATH: install Node.js 20 (nodejs from NodeSource)"
+  node=$(readlink -f "$node")
+  major=$("$node" -p 'process.versions.node.split(".")[0]')
+  [ "$major" = 20 ] || die "$node is Node.js $major; $NODE_BASE_IMAGE needs Node.js 20"
+  npm_dir=$(dirname "$(readlink -f "$node")")/../lib/node_modules/npm
+  [ -f "$npm_dir/bin/npm-cli.js" ] || die "npm was not found beside $node (looked in $npm_dir)"
+  mkdir -p "$ctx"
+  cp "$node" "$ctx/node"
+  cp -a "$npm_dir" "$ctx/npm"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $BASE_IMAGE
+COPY node /usr/local/bin/node
+COPY npm /usr/local/lib/node_modules/npm
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \\
+ && ln -sf /usr/local/bin/node /usr/bin/node \\
+ && node --version && npm --version
+CMD ["node"]
+DOCKERFILE
+  timed "docker build $NODE_BASE_IMAGE" docker_build "$NODE_BASE_IMAGE" "$ctx"
+}
+
+# What goes into the portal image's build (the Dockerfile's COPY . . and its own files), as the
+# repository's .dockerignore would leave it, plus node_modules for the offline path.
+PORTAL_CONTEXT=(Dockerfile package.json package-lock.json remix.config.js tsconfig.json app orchestrator prisma public compose-templates scripts)
+PORTAL_CONTEXT_EXCLUDES=(--exclude=./public/build --exclude=./prisma/generated --exclude=./node_modules/.cache --exclude='*.tmp.ts')
+
+# A digest of the portal's sources (tracked and new files, as they are now) and the lockfile.
+portal_fingerprint() {
+  (cd "$REPO" && git ls-files -z -co --exclude-standard -- "${PORTAL_CONTEXT[@]}" | sort -z \
+    | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
+build_portal() {
+  docker_image_exists "$NODE_BASE_IMAGE" || die "$NODE_BASE_IMAGE is missing; build it first (--only node)"
+  [ -d "$REPO/node_modules/.bin" ] || die "no node_modules in $REPO: run npm install first (the offline build sends it)"
+  local fingerprint=$1 paths=() p
+  for p in "${PORTAL_CONTEXT[@]}"; do paths+=("./$p"); done
+  log "build context: ${PORTAL_CONTEXT[*]} node_modules (offline path)"
+  # A context streamed as a tar is not filtered by .dockerignore: it holds exactly what is listed.
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
+  timed "docker build $PORTAL_IMAGE" bash -o pipefail -c '
+    repo=$1 image=$2 base=$3 fingerprint=$4; shift 4
+    tar -c -C "$repo" "$@" ./node_modules \
+      | DOCKER_BUILDKIT=0 docker build --pull=false -t "$image" -f Dockerfile \
+          --build-arg BASE_IMAGE="$base" --build-arg DEPENDENCIES=context \
+          --label io.tenantry.source-fingerprint="$fingerprint" -
+  ' _ "$REPO" "$PORTAL_IMAGE" "$NODE_BASE_IMAGE" "$fingerprint" "${PORTAL_CONTEXT_EXCLUDES[@]}" "${paths[@]}"
+}
+
 total=$SECONDS
 "$HERE/ensure-engine.sh"
 if wanted "$BASE_IMAGE" base; then timed "image $BASE_IMAGE" build_base; fi
 if wanted "$PG_IMAGE" postgres; then timed "image $PG_IMAGE" build_postgres; fi
 if wanted "$APP_IMAGE" app; then timed "image $APP_IMAGE" build_app; fi
+if asked node && wanted "$NODE_BASE_IMAGE" node; then timed "image $NODE_BASE_IMAGE" build_node; fi
+if asked portal; then
+  fingerprint=$(portal_fingerprint)
+  built=$(docker image inspect -f '{{ index .Config.Labels "io.tenantry.source-fingerprint" }}' "$PORTAL_IMAGE" 2>/dev/null || true)
+  if [ "$FORCE" = 0 ] && [ "$built" = "$fingerprint" ]; then
+    log "skip $PORTAL_IMAGE: already built from these sources ($fingerprint; use --force to rebuild)"
+  else
+    timed "image $PORTAL_IMAGE" build_portal "$fingerprint"
+  fi
+fi
 log "images ready in $((SECONDS - total))s:"
 docker image ls --filter 'reference=tenantry/*' --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' >&2
