@@ -2,8 +2,9 @@
 // sealed email, a final dump file, development mailbox files) re-encrypted so that a SecretBox
 // holding the new key alone opens them all and one holding the old key alone opens none; while a
 // rotation is in progress a process holding only the old key (or only the new one) reads every
-// value and writes new ones under the new key, and learns of the rotation by itself; a value
-// neither key opens stops the rotation, named by table and id, and a run again finishes it.
+// value and writes new ones under the new key, and learns of the rotation by itself (so does an
+// orchestrator wired as the portal's, which a retired key then stops at start, as the doctor says);
+// a value neither key opens stops the rotation, named by table and id, and a run again finishes it.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +19,8 @@ import { applyRotation, applyRotationAtStart, keyringWatch } from "../../orchest
 import { beginRotation } from "../../orchestrator/secrets-rotation/rotation-store.ts";
 import { runKeyRotation, type RotationOptions } from "../../orchestrator/secrets-rotation/runner.ts";
 import { keyFingerprint, SecretBox } from "../../orchestrator/secrets.ts";
+import { checkSecretsKey } from "../../orchestrator/doctor/secrets-check.ts";
+import { engineOrchestrator } from "../support/engine-orchestrator.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let t: TestDatabase;
@@ -294,6 +297,47 @@ describe(`secrets key rotation (${process.env.TEST_DB_KIND})`, () => {
     const rotation = await t.db.prisma.secretKeyRotation.findUniqueOrThrow({ where: { id: open.id } });
     expect(rotation.runs).toBe(2);
     expect(rotation.completedAt).toBeInstanceOf(Date);
+  });
+
+  it("an orchestrator wired as the portal's, started with the old key during a rotation, opens old values and seals new ones under the new key; once retired, the old key stops it at start", async () => {
+    await clearRotations();
+    const folder = await mkdtemp(path.join(dir, "wired-"));
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const seeded = await tenantWithSecrets(new SecretBox(oldKey), ["postgres_password"]);
+    await beginRotation(t.db.prisma, oldKey, newKey, new Date()); // as the command does first
+    const doctor = await checkSecretsKey(t.db.prisma, oldKey);
+    expect(doctor.rotation).toBe(`to the key ${keyFingerprint(newKey)}`);
+    expect(doctor.failure).toBeNull();
+
+    const mailboxDir = path.join(folder, "mailbox");
+    const orchestrator = await engineOrchestrator({ prisma: t.db.prisma, logger: silentLogger, portRange: { first: 29000, last: 29010 }, mailboxDir, secretKey: oldKey, pollIntervalMs: 60_000 });
+    // A credentials email queued before the rotation, under the old key, delivered now.
+    const password = `Pw-${randomBytes(6).toString("hex")}`;
+    await enqueueEmail(t.db.prisma, new SecretBox(oldKey), credentialsEmail(seeded.tenantId, password));
+    const sender = orchestrator.startMailSender();
+    try {
+      for (let i = 0; (await readDevMailbox(mailboxDir, newKey)).length === 0; i++) {
+        if (i > 50) throw new Error("the email was never delivered to the development mailbox under the new key");
+        await sender.drain();
+      }
+    } finally {
+      await sender.stop();
+    }
+    const [delivered] = await readDevMailbox(mailboxDir, newKey);
+    expect(delivered?.text).toContain(password);
+    expect(await readDevMailbox(mailboxDir, oldKey)).toEqual([]);
+    expect((await orchestrator.readDevMailbox()).length).toBe(1);
+
+    await runKeyRotation(options(folder, oldKey, newKey));
+    await expect(
+      engineOrchestrator({ prisma: t.db.prisma, logger: silentLogger, portRange: { first: 29000, last: 29010 }, mailboxDir, secretKey: oldKey }),
+    ).rejects.toThrow(new RegExp(`retired by the rotation completed .*fingerprint ${keyFingerprint(newKey)}`));
+    const retired = await checkSecretsKey(t.db.prisma, oldKey);
+    expect(retired.unusable).toBe(true);
+    expect(retired.failure?.message).toMatch(/retired/);
+    const withNewKey = await engineOrchestrator({ prisma: t.db.prisma, logger: silentLogger, portRange: { first: 29000, last: 29010 }, mailboxDir, secretKey: newKey });
+    expect((await withNewKey.readDevMailbox()).map((m) => m.to)).toEqual(["customer@example.com"]);
   });
 
   it("allows one rotation in progress at a time (the database refuses a second)", async () => {
