@@ -41,7 +41,7 @@ echo "== lint (the walls of docs/architecture.md and a few bug rules; eslint.con
 npm run --silent lint
 
 echo "== build"
-npx remix build
+npm run --silent build   # the Remix build, and the server, worker and commands compiled to dist/
 
 echo "== tests"
 rm -f test-results/*.json test-results/lane-*.log
