@@ -50,6 +50,8 @@ export interface ShutdownPlan {
   closeDatabase(): Promise<void>;
   /** Replaced in tests only; process.exit otherwise. */
   exit?: (code: number) => void;
+  /** Replaced in tests only: the three deadlines above, in ms after the signal. */
+  deadlines?: { httpMs: number; workMs: number; hardMs: number };
 }
 
 /** Stops everything once, on the first SIGTERM or SIGINT. */
@@ -67,6 +69,7 @@ export function stopGracefullyOnSignals(plan: ShutdownPlan): void {
 export async function shutDown(plan: ShutdownPlan, signal: string): Promise<void> {
   const { logger } = plan;
   const exit = plan.exit ?? ((code: number) => process.exit(code));
+  const deadlines = plan.deadlines ?? { httpMs: HTTP_DEADLINE_MS, workMs: WORK_DEADLINE_MS, hardMs: HARD_DEADLINE_MS };
   const started = Date.now();
   const elapsed = () => Date.now() - started;
   const hardTimer = setTimeout(() => {
@@ -75,12 +78,12 @@ export async function shutDown(plan: ShutdownPlan, signal: string): Promise<void
       hint: "something did not end in time (a request, a step or the database); the next start carries on from the database",
     });
     exit(1);
-  }, HARD_DEADLINE_MS);
+  }, deadlines.hardMs);
   hardTimer.unref();
 
   logger.info("shutdown: stopping; no new job, scheduled run or email is claimed from now on", { signal });
-  const work = Promise.all(plan.loops.map((loop) => stopLoop(loop, logger, elapsed)));
-  const http = plan.http ? drainHttp(plan.http, logger, elapsed) : Promise.resolve();
+  const work = Promise.all(plan.loops.map((loop) => stopLoop(loop, deadlines.workMs, logger, elapsed)));
+  const http = plan.http ? drainHttp(plan.http, deadlines.httpMs, logger, elapsed) : Promise.resolve();
   await Promise.all([work, http]);
 
   try {
@@ -94,10 +97,10 @@ export async function shutDown(plan: ShutdownPlan, signal: string): Promise<void
   exit(0);
 }
 
-async function stopLoop(loop: BackgroundLoop, logger: Logger, elapsed: () => number): Promise<void> {
+async function stopLoop(loop: BackgroundLoop, workMs: number, logger: Logger, elapsed: () => number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"abandoned">((resolve) => {
-    timer = setTimeout(() => resolve("abandoned"), Math.max(0, WORK_DEADLINE_MS - elapsed()));
+    timer = setTimeout(() => resolve("abandoned"), Math.max(0, workMs - elapsed()));
   });
   const stopped = loop.stop().then(
     () => "stopped" as const,
@@ -119,12 +122,12 @@ async function stopLoop(loop: BackgroundLoop, logger: Logger, elapsed: () => num
 }
 
 /** Stops accepting, closes idle keep-alive connections, waits for running requests (bounded). */
-function drainHttp(server: Server, logger: Logger, elapsed: () => number): Promise<void> {
+function drainHttp(server: Server, httpMs: number, logger: Logger, elapsed: () => number): Promise<void> {
   return new Promise((resolve) => {
     const forceTimer = setTimeout(() => {
       logger.warn("shutdown: requests still running; closing their connections", { afterMs: elapsed() });
       server.closeAllConnections();
-    }, HTTP_DEADLINE_MS);
+    }, httpMs);
     server.close(() => {
       clearTimeout(forceTimer);
       logger.info("shutdown: HTTP server closed (running requests finished)", { afterMs: elapsed() });
