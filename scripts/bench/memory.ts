@@ -197,7 +197,10 @@ process.on("SIGTERM", () => process.exit(0));
     encoding: "utf8",
     env: { ...process.env, NODE_ENV: "production" },
   });
-  if (built.status !== 0) throw new Error(`the bare Remix app did not build:\n${built.stdout}\n${built.stderr}`);
+  if (built.status !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`the bare Remix app did not build:\n${built.stdout}\n${built.stderr}`);
+  }
   return { dir, server: path.join(dir, "server.mjs"), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
@@ -210,9 +213,12 @@ async function main() {
     dataDirs.push(dir);
     return dir;
   };
-  const bare = await bareRemixApp();
   const results: Measure[] = [];
+  let bare: Awaited<ReturnType<typeof bareRemixApp>> | undefined;
   try {
+    bare = await bareRemixApp();
+    const bareServer = bare.server;
+    const bareDir = bare.dir;
     // The portal with everything on: HTTP, the worker (it claims nothing while no job is due) and the scheduler.
     const portalEnv = async (database: "postgres" | "embedded", dir?: string) => ({
       DATA_DIR: dir ?? (await dataDir()),
@@ -248,8 +254,8 @@ async function main() {
       rows.push(() => compiledRow("portal, embedded database, compiled, Node defaults, first start", "embedded", false));
     }
     rows.push(() => sourceRow("portal, embedded database, from source with tsx, first start", "embedded"));
-    rows.push(async () => ({ name: "bare Remix page, recommended settings", command: [...RECOMMENDED.nodeFlags, bare.server], env: { ...RECOMMENDED.env }, readyPath: "/", cwd: bare.dir }));
-    rows.push(async () => ({ name: "bare Remix page, Node defaults", command: [bare.server], env: {}, readyPath: "/", cwd: bare.dir }));
+    rows.push(async () => ({ name: "bare Remix page, recommended settings", command: [...RECOMMENDED.nodeFlags, bareServer], env: { ...RECOMMENDED.env }, readyPath: "/", cwd: bareDir }));
+    rows.push(async () => ({ name: "bare Remix page, Node defaults", command: [bareServer], env: {}, readyPath: "/", cwd: bareDir }));
 
     for (const make of rows) {
       const row = await make();
@@ -259,7 +265,7 @@ async function main() {
       process.stderr.write(`${measured.name}: ${measured.medianMb.toFixed(0)} MB\n`);
     }
   } finally {
-    await bare.remove();
+    await bare?.remove();
     await postgres.drop().catch(() => undefined);
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
   }
