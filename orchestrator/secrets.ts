@@ -116,7 +116,7 @@ export function newSecretKey(): Buffer {
   return randomBytes(KEY_BYTES);
 }
 
-/** The key as a key file holds it and SECRETS_KEY takes it: 64 hex digits. */
+/** The key as a key file holds it and the configuration takes it: 64 hex digits. */
 export function formatSecretKey(key: Buffer): string {
   return checkedKey(key).toString("hex");
 }

@@ -1,4 +1,4 @@
-// The key file's side of a rotation (when the key lives in DATA_DIR/secrets.key, not in SECRETS_KEY):
+// The key file's side of a rotation (when the key lives in the data folder's secrets.key, not in the configuration):
 // the new key waits in secrets.key.next (mode 0600) until every value is under it, so a run after
 // an interruption reuses it; then the old key is kept as retired-keys/<fingerprint>.key (0600: older
 // backups need it) and secrets.key.next is renamed over secrets.key, one atomic step.
@@ -7,7 +7,7 @@ import path from "node:path";
 import { formatSecretKey, keyFingerprint, newSecretKey, parseSecretKey, SecretKeyError } from "../secrets.ts";
 
 export interface KeyFiles {
-  /** DATA_DIR/secrets.key */
+  /** The key file: secrets.key in the data folder. */
   keyFile: string;
 }
 

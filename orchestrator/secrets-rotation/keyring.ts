@@ -45,7 +45,7 @@ export async function applyRotation(prisma: PrismaClient, box: SecretBox): Promi
       kind: "unusable",
       message:
         `this process's secrets key (${box.fingerprint}) was retired by the rotation completed ${last.completedAt?.toISOString()}: ` +
-        `give it the new key (fingerprint ${last.newKeyFingerprint}), the one the rotation wrote in place of the key file or was given as SECRETS_KEY_NEW`,
+        `give it the new key (fingerprint ${last.newKeyFingerprint}): the one the rotation put in place of the key file, or the new key it was given`,
     };
   }
   return { kind: "steady" };

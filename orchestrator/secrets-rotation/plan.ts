@@ -1,7 +1,7 @@
 // Which keys a run of `secrets:rotate` rotates between, from the key the portal is configured with
 // and the rotation's row: a new rotation from the current key to the one proposed; the one in
 // progress taken up (its new key read from the row, sealed under the current key); or, when the
-// current key already is that rotation's new key (the key file swapped, or SECRETS_KEY changed,
+// current key already is that rotation's new key (the key file swapped, or the configured key changed,
 // before the run that did it was stopped), that rotation finished with its old key from the row.
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import { keyFingerprint, SecretBox, SecretKeyError } from "../secrets.ts";

@@ -53,7 +53,7 @@ export async function beginRotation(prisma: PrismaClient, oldKey: Buffer, newKey
   if (retiredBy) {
     throw new SecretKeyError(
       `the key ${oldKeyFingerprint} was retired by the rotation completed ${retiredBy.completedAt?.toISOString()} (to the key ${retiredBy.newKeyFingerprint}): ` +
-        "nothing is sealed with it any more. Configure the current key (SECRETS_KEY set to the key rotated to), then rotate from it if you want another rotation",
+        "nothing is sealed with it any more. Configure the current key (the key rotated to), then rotate from it if you want another rotation",
     );
   }
   for (let attempt = 0; attempt < 2; attempt++) {
