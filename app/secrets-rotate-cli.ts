@@ -19,6 +19,7 @@ import {
   parseSecretKey,
   prepareNextKey,
   readSecretKeyFile,
+  RotationError,
   rotationKeys,
   runKeyRotation,
   swapKeyFiles,
@@ -30,13 +31,11 @@ import { DatabaseInUseError, type Database } from "../prisma/database.ts";
 import { openDatabaseFor } from "./boot.server";
 import { ConfigError, loadConfig, type AppConfig } from "./config.server";
 import { createLogger } from "./logger.server";
+import { settingHintLine } from "./setting-hints.server";
 
 const USAGE = "Usage: npm run secrets:rotate [-- --new-key-file <file holding the new key>] [--batch-size <1-10000>]";
 
 class UsageError extends Error {}
-
-/** Set once values may have been re-encrypted: a failure then says how to go on. */
-let rotationStarted = false;
 
 interface Arguments {
   newKeyFile: string | null;
@@ -136,7 +135,6 @@ async function main() {
     );
     const swapped = { retiredKeyFile: null as string | null };
     const pause = testPause(process.env.TENANTRY_ROTATION_TEST_PAUSE_MS);
-    rotationStarted = true;
     const report = await runKeyRotation({
       prisma: database.prisma,
       clock: systemClock,
@@ -176,8 +174,13 @@ function printReport(report: RotationReport) {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof UsageError ? error.message : `secrets:rotate stopped: ${error instanceof Error ? error.message : String(error)}`);
-  if (rotationStarted) {
+  console.error(
+    error instanceof ConfigError || error instanceof UsageError
+      ? error.message
+      : `secrets:rotate stopped: ${error instanceof Error ? error.message : String(error)}.${settingHintLine(error)}`,
+  );
+  // Failed once begun: values may be under either key, and the command takes the rotation up again.
+  if (error instanceof RotationError) {
     console.error("Nothing is lost: values already re-encrypted open with the new key, the others with the old one, and the portal opens both. Fix the cause, then run the command again: it goes on where it stopped.");
   }
   process.exitCode = error instanceof UsageError ? 2 : 1;

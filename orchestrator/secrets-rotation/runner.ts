@@ -46,6 +46,7 @@ export interface RotationReport {
 
 const MAX_PASSES = 5;
 
+/** A failure once the rotation has begun: values may be under either key, and a run again goes on. */
 export class RotationError extends Error {
   override name = "RotationError";
 }
@@ -113,7 +114,8 @@ export async function runKeyRotation(options: RotationOptions): Promise<Rotation
     });
     return { rotationId: row.id, resumed, oldKeyFingerprint, newKeyFingerprint, kinds, unreadableMailboxFiles };
   } catch (error) {
-    await audit("secrets.rotation_failed", "failed", { error: (error instanceof Error ? error.message : String(error)).slice(0, 500) }).catch(() => {});
-    throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    await audit("secrets.rotation_failed", "failed", { error: message.slice(0, 500) }).catch(() => {});
+    throw error instanceof RotationError ? error : new RotationError(message, { cause: error });
   }
 }
