@@ -3,6 +3,7 @@
 // decrypted only where they are used. The key comes from configuration, or from a key file that
 // is created with mode 0600 on first use. During a key rotation (orchestrator/secrets-rotation/)
 // a SecretBox holds two keys: it encrypts with the incoming one and opens values sealed with either.
+// Anything newly sealed with this key needs its pass in orchestrator/secrets-rotation/kinds.ts.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, mkdir, open, readFile } from "node:fs/promises";
 import path from "node:path";
