@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm start`, the quick start: prepares the local Docker engine with tenant images built here
-# (no image registry is needed), builds the portal and starts it on its embedded defaults
-# (embedded database in ./data, development settings). Without a Docker engine the portal still
-# starts: signups are kept and their provisioning waits until an engine answers.
+# (no image registry is needed), builds the portal (Remix, and the server compiled into dist/) and
+# starts it on its embedded defaults (embedded database in ./data, development settings). Without a
+# Docker engine the portal still starts: signups are kept and their provisioning waits until an
+# engine answers.
 # On a real server, set TENANT_APP_IMAGE / TENANT_POSTGRES_IMAGE (or keep the template's official
 # images) and run `npm run build && npm run serve`; TENANTRY_SKIP_LOCAL_IMAGES=1 skips this setup.
 set -euo pipefail
@@ -17,5 +18,7 @@ if [ "${TENANTRY_SKIP_LOCAL_IMAGES:-0}" != 1 ]; then
   fi
 fi
 
-npx remix build
-exec node --import tsx app/server.ts
+# The compiled server (dist/, as in the image): some 120 MB less than running the sources through tsx.
+npm run --silent build
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+exec node --max-semi-space-size=1 dist/server.js
