@@ -230,7 +230,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0
-      ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: options.secretKey, settings: options.portalBackups })]
+      ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: () => secretBox.currentKey(), settings: options.portalBackups })]
       : []),
   ];
   const schedulerOptions = {
@@ -309,7 +309,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     async backupPortalDatabase(dir) {
       const target = dir ?? options.portalBackups?.dir;
       if (!target) throw new OrchestratorError("No folder for the portal's backups: give one.", { transient: false });
-      const report = await writePortalBackup({ prisma: options.prisma, secretKey: options.secretKey, clock, dir: target });
+      const report = await writePortalBackup({ prisma: options.prisma, secretKey: secretBox.currentKey(), clock, dir: target });
       await writeAudit(options.prisma, {
         actorType: "system",
         actorId: "operator",

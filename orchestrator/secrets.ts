@@ -38,6 +38,14 @@ export class SecretBox {
     return keyFingerprint(this.#current);
   }
 
+  /**
+   * The key new values are encrypted with, for what seals whole files under a key derived from it
+   * (portal backups): a backup taken after the process learnt of a rotation follows it.
+   */
+  currentKey(): Buffer {
+    return this.#current;
+  }
+
   /** Whether this box holds the key with this fingerprint (current or accepted). */
   holds(fingerprint: string): boolean {
     return this.fingerprint === fingerprint || this.#accepted.has(fingerprint);

@@ -24,7 +24,8 @@ export interface PortalBackupSettings {
 export interface PortalBackupDeps {
   prisma: PrismaClient;
   clock: Clock;
-  secretKey: Buffer;
+  /** The secrets key now (it changes when the process learns of a key rotation). */
+  secretKey: () => Buffer;
   settings: PortalBackupSettings;
 }
 
@@ -38,7 +39,7 @@ export function portalBackupTask(deps: PortalBackupDeps): ScheduledTask {
 }
 
 export async function runPortalBackup(deps: PortalBackupDeps, context: Pick<TaskContext, "asOf" | "logger">): Promise<TaskSummary> {
-  const report = await writePortalBackup({ prisma: deps.prisma, secretKey: deps.secretKey, clock: deps.clock, dir: deps.settings.dir });
+  const report = await writePortalBackup({ prisma: deps.prisma, secretKey: deps.secretKey(), clock: deps.clock, dir: deps.settings.dir });
   await writeAudit(deps.prisma, {
     actorType: "system",
     actorId: "scheduler",

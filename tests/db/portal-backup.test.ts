@@ -235,7 +235,7 @@ describe("the daily portal-backup task", () => {
         await writePortalBackup({ prisma: source.db.prisma, secretKey: key, clock: at(new Date(now.getTime() - days * DAY)), dir: taskDir });
       }
       await writeFile(path.join(taskDir, "notes.txt"), "not a backup");
-      const task = portalBackupTask({ prisma: source.db.prisma, clock: at(now), secretKey: key, settings: { dir: taskDir, retentionDays: 30 } });
+      const task = portalBackupTask({ prisma: source.db.prisma, clock: at(now), secretKey: () => key, settings: { dir: taskDir, retentionDays: 30 } });
       const summary = await task.run({ asOf: now, periodStart: now, runId: "r", signal: new AbortController().signal, logger: silentLogger });
       expect(summary.deleted).toBe(2);
       expect((await readdir(taskDir)).sort()).toEqual(
@@ -246,11 +246,28 @@ describe("the daily portal-backup task", () => {
     }
   }, 120_000);
 
+  it("seals with the key the process encrypts with now: after it learns of a rotation, the new one", async () => {
+    const taskDir = await mkdtemp(path.join(tmpdir(), "tenantry-portal-daily-"));
+    try {
+      const box = new SecretBox(key);
+      const newKey = randomBytes(32);
+      const now = new Date("2027-05-01T02:00:05.000Z");
+      const task = portalBackupTask({ prisma: source.db.prisma, clock: at(now), secretKey: () => box.currentKey(), settings: { dir: taskDir, retentionDays: 30 } });
+      box.switchTo(newKey);
+      await task.run({ asOf: now, periodStart: now, runId: "r", signal: new AbortController().signal, logger: silentLogger });
+      const [listed] = await listPortalBackups(taskDir);
+      expect(listed?.keyFingerprint).toBe(keyFingerprint(newKey));
+      expect(listed?.keyFingerprint).not.toBe(keyFingerprint(key));
+    } finally {
+      await rm(taskDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("writes one backup per day however many schedulers run it", async () => {
     const taskDir = await mkdtemp(path.join(tmpdir(), "tenantry-portal-daily-"));
     try {
       const day = new Date("2027-04-02T02:00:10.000Z");
-      const task = portalBackupTask({ prisma: source.db.prisma, clock: at(day), secretKey: key, settings: { dir: taskDir, retentionDays: 30 } });
+      const task = portalBackupTask({ prisma: source.db.prisma, clock: at(day), secretKey: () => key, settings: { dir: taskDir, retentionDays: 30 } });
       const options = { prisma: source.db.prisma, clock: at(day), logger: silentLogger, tasks: [task] };
       const reports = await Promise.all([runDueTasks(options, day, "a"), runDueTasks(options, day, "b"), runDueTasks(options, day, "c")]);
       expect(reports.flat().filter((r) => r.outcome === "succeeded")).toHaveLength(1);
@@ -258,7 +275,7 @@ describe("the daily portal-backup task", () => {
       await runDueTasks({ ...options, clock: at(later) }, later, "d");
       expect(await readdir(taskDir)).toHaveLength(1);
       const next = new Date(day.getTime() + DAY);
-      const nextTask = portalBackupTask({ prisma: source.db.prisma, clock: at(next), secretKey: key, settings: { dir: taskDir, retentionDays: 30 } });
+      const nextTask = portalBackupTask({ prisma: source.db.prisma, clock: at(next), secretKey: () => key, settings: { dir: taskDir, retentionDays: 30 } });
       await runDueTasks({ ...options, clock: at(next), tasks: [nextTask] }, next, "e");
       expect(await readdir(taskDir)).toHaveLength(2);
     } finally {
