@@ -25,7 +25,6 @@ import { loadTemplates } from "./templates/load.ts";
 import { retentionTask } from "./customers/retention-task.ts";
 import { mailBacklogTask } from "./notify/mail-backlog-task.ts";
 import { raiseNotification } from "./notify/alerts.ts";
-import { writeAudit } from "./audit/audit-log.ts";
 import { sendTestNotification, startNotificationSender, type NotificationSender } from "./notify/sender.ts";
 import { weeklyReportTask } from "./notify/weekly-report-task.ts";
 import { reconcileTask } from "./reconcile/reconcile-task.ts";
@@ -35,7 +34,7 @@ import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./s
 import type { ScheduledTask } from "./scheduler/task.ts";
 import { trialLifecycleTask } from "./trials/trial-lifecycle-task.ts";
 import { usageTask } from "./usage/usage-task.ts";
-import { portalBackupTask, writePortalBackup, type PortalBackupReport, type PortalBackupSettings } from "./portal-backup/index.ts";
+import { backUpPortalDatabase, portalBackupTask, type PortalBackupReport, type PortalBackupSettings } from "./portal-backup/index.ts";
 
 export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
 export type { StackStatus, ContainerStatus, ContainerUsage } from "./driver.ts";
@@ -309,15 +308,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     async backupPortalDatabase(dir) {
       const target = dir ?? options.portalBackups?.dir;
       if (!target) throw new OrchestratorError("No folder for the portal's backups: give one.", { transient: false });
-      const report = await writePortalBackup({ prisma: options.prisma, secretKey: secretBox.currentKey(), clock, dir: target });
-      await writeAudit(options.prisma, {
-        actorType: "system",
-        actorId: "operator",
-        action: "portal.backup_written",
-        outcome: "succeeded",
-        details: { file: path.basename(report.file), bytes: report.bytes, rows: report.rows },
-      });
-      return report;
+      return backUpPortalDatabase({ prisma: options.prisma, secretKey: () => secretBox.currentKey(), clock }, target, "operator");
     },
   };
 }

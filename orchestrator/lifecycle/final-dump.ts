@@ -5,12 +5,13 @@
 // folder, then recorded as a TenantDump row. One final dump per tenant, under a name made of its
 // id only: a terminate job run again finds it and writes nothing twice. `readFinalDump` opens one
 // again for support (and for the tests).
-import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import { writeAudit } from "../audit/audit-log.ts";
+import { writeFileAtomically } from "../atomic-file.ts";
 import { OrchestratorError } from "../errors.ts";
 import type { JobContext } from "../jobs/run-job.ts";
 import type { SecretBox } from "../secrets.ts";
@@ -97,24 +98,12 @@ export async function writeFinalDump(deps: LifecycleDeps, context: JobContext, p
   return { written: true, fileName };
 }
 
-/** A temporary file (mode 0600, flushed), then a rename over the final name: never half a dump. */
+/** Written atomically (orchestrator/atomic-file.ts), readable by the portal's user alone: never half a dump. */
 async function writeAtomically(dir: string, fileName: string, contents: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const target = path.join(dir, fileName);
-  const temporary = path.join(dir, `.${fileName}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    const handle = await open(temporary, "wx", 0o600);
-    try {
-      await handle.writeFile(contents);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // The umask may have widened the mode: a dump is readable by the portal's user alone.
-    await chmod(temporary, 0o600);
-    await rename(temporary, target);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomically(path.join(dir, fileName), contents, { mode: 0o600 });
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new OrchestratorError(
       `Could not write the final dump to ${dir} (${(error as Error).message}). Check that the dumps folder exists, is writable and has space; the job retries.`,
       { transient: true, cause: error },

@@ -4,4 +4,4 @@ export { writePortalBackup, backupFileName, type PortalBackupReport } from "./ba
 export { restorePortalBackup, RestoreRefused, type RestoreReport } from "./restore.ts";
 export { BackupFileError } from "./format.ts";
 export { listPortalBackups, type BackupListing } from "./list.ts";
-export { portalBackupTask, type PortalBackupSettings } from "./portal-backup-task.ts";
+export { backUpPortalDatabase, portalBackupTask, type PortalBackupSettings } from "./portal-backup-task.ts";

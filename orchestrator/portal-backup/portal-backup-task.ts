@@ -38,15 +38,21 @@ export function portalBackupTask(deps: PortalBackupDeps): ScheduledTask {
   };
 }
 
-export async function runPortalBackup(deps: PortalBackupDeps, context: Pick<TaskContext, "asOf" | "logger">): Promise<TaskSummary> {
-  const report = await writePortalBackup({ prisma: deps.prisma, secretKey: deps.secretKey(), clock: deps.clock, dir: deps.settings.dir });
+/** One backup into `dir`, audited as written by the scheduler or by an operator's command. */
+export async function backUpPortalDatabase(deps: Omit<PortalBackupDeps, "settings">, dir: string, actorId: "scheduler" | "operator") {
+  const report = await writePortalBackup({ prisma: deps.prisma, secretKey: deps.secretKey(), clock: deps.clock, dir });
   await writeAudit(deps.prisma, {
     actorType: "system",
-    actorId: "scheduler",
+    actorId,
     action: "portal.backup_written",
     outcome: "succeeded",
     details: { file: path.basename(report.file), bytes: report.bytes, rows: report.rows },
   });
+  return report;
+}
+
+export async function runPortalBackup(deps: PortalBackupDeps, context: Pick<TaskContext, "asOf" | "logger">): Promise<TaskSummary> {
+  const report = await backUpPortalDatabase(deps, deps.settings.dir, "scheduler");
   // Counted back from the earlier of asOf and the clock: trying a future date with
   // `tasks run-due --at` never deletes today's backups.
   const cutoff = new Date(Math.min(context.asOf.getTime(), deps.clock.now().getTime()) - deps.settings.retentionDays * DAY_MS);
