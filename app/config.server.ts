@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import type { DriverConfig, NotifySettings, TimeSettings } from "../orchestrator/index.ts";
+import { hostPatternProblem, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -122,6 +122,15 @@ const envSchema = z.object({
     .optional(),
   PORTAL_BACKUP_DIR: z.string().min(1).optional(),
   PORTAL_BACKUP_RETENTION_DAYS: wholeNumber(0, 3650).default(30),
+  // HTTPS per tenant (issue 14): turns on GET /_caddy/ask; unset, nothing changes.
+  TENANT_HOST_PATTERN: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = hostPatternProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((v) => v.trim().toLowerCase())
+    .optional(),
 });
 
 export type AppConfig = {
@@ -170,6 +179,8 @@ export type AppConfig = {
   metricsToken: string | undefined;
   /** Backups of the portal's own database (`npm run db:backup`, the daily portal-backup task; 0 days: no daily backup). */
   portalBackups: { dir: string; retentionDays: number };
+  /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
+  tenantHostPattern: string | undefined;
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -259,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
+    tenantHostPattern: e.TENANT_HOST_PATTERN,
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }

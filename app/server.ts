@@ -13,6 +13,7 @@ import { issueControlToken } from "./control/control-token.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { crashTestPause } from "./crash-test-pause.server";
 import { limitRequestBodies } from "./http/body-limit";
+import { caddyAskEndpoint } from "./http/caddy-ask";
 import { metricsEndpoint, recordHttpMetrics } from "./http/metrics";
 import { remixHandler } from "./http/remix-handler";
 import { refuseCrossSitePosts } from "./http/same-origin";
@@ -79,6 +80,10 @@ async function main() {
   app.use(express.static("public", { maxAge: "1h" }));
   // The operator's commands reach the portal here (loopback and a token from the data folder).
   app.use("/_control", controlRoutes(orchestrator, await issueControlToken(config.dataDir)));
+  // Caddy's on-demand TLS asks here (loopback only) before a certificate; only with TENANT_HOST_PATTERN.
+  if (config.tenantHostPattern) {
+    app.get("/_caddy/ask", caddyAskEndpoint({ prisma: database.prisma, pattern: config.tenantHostPattern, logger }));
+  }
   // Before Remix sees a body: forms posted from another site get a 403, bodies over
   // MAX_REQUEST_BODY_KB a 413; what passes is read (bounded) here and handed to Remix.
   app.use(refuseCrossSitePosts());

@@ -76,6 +76,8 @@ export {
   type RestoreReport,
   type BackupListing,
 } from "./portal-backup/index.ts";
+// HTTPS per tenant (issue 14, first block): Caddy's admin-API client, tenant routes, the `ask` decision.
+export * from "./proxy/index.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: everything a fresh machine needs for the tests, then every test.
-# Installs what is missing (node modules; Debian's postgresql, chromium and docker.io), starts
+# Installs what is missing (node modules; Debian's postgresql, chromium, caddy and docker.io), starts
 # PostgreSQL and the Docker engine, builds the local tenant images, type-checks, lints, builds the portal,
 # runs the vitest projects (docker beside unit, db-postgres, db-embedded and e2e),
 # and ends with one summary line. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
@@ -27,6 +27,13 @@ if [ -z "${CHROMIUM_PATH:-}" ]; then
 fi
 export CHROMIUM_PATH
 echo "browser tests use $CHROMIUM_PATH"
+
+echo "== Caddy"
+if [ -z "${CADDY_PATH:-}" ]; then
+  CADDY_PATH=$(bash scripts/ensure-caddy.sh | tail -n 1)
+fi
+export CADDY_PATH
+echo "reverse-proxy tests use $CADDY_PATH"
 
 echo "== Docker engine and local images"
 # No image registry is reachable here: the tenant images are built locally (debootstrap, about a
