@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: everything a fresh machine needs for the tests, then every test.
-# Installs what is missing (node modules; Debian's postgresql, chromium, caddy and docker.io), starts
+# Installs what is missing (node modules; Debian's postgresql, chromium, caddy, pebble and docker.io), starts
 # PostgreSQL and the Docker engine, builds the local tenant images, type-checks, lints, builds the portal,
 # runs the vitest projects (docker beside unit, db-postgres, db-embedded and e2e),
 # and ends with one summary line. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
@@ -34,6 +34,13 @@ if [ -z "${CADDY_PATH:-}" ]; then
 fi
 export CADDY_PATH
 echo "reverse-proxy tests use $CADDY_PATH"
+
+echo "== Pebble (a local ACME test CA)"
+if [ -z "${PEBBLE_PATH:-}" ]; then
+  PEBBLE_PATH=$(bash scripts/ensure-pebble.sh | tail -n 1)
+fi
+export PEBBLE_PATH
+echo "certificate tests use $PEBBLE_PATH"
 
 echo "== Docker engine and local images"
 # No image registry is reachable here: the tenant images are built locally (debootstrap, about a
