@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { hostPatternProblem, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
+import { hostPatternProblem, proxiedTenantUrl, type TenantProxySettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -59,10 +59,21 @@ const envSchema = z.object({
     }, "must stay within 1024-65535, first port first")
     .default("20000-20999"),
   TENANT_BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  // Unset: http://localhost:{port}/, or the hostname pattern's address when Caddy's routes are on.
   TENANT_URL: z
     .string()
     .regex(/\{(port|slug)\}/, "must contain {port} or {slug}, e.g. https://{slug}.example.com/")
-    .default("http://localhost:{port}/"),
+    .optional(),
+  // Tenant routes in Caddy (issue 14), on only together with TENANT_HOST_PATTERN.
+  CADDY_ADMIN_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && new URL(v).protocol === "http:", "must be Caddy's admin address as an http:// URL, e.g. http://127.0.0.1:2019")
+    .optional(),
+  TENANT_PROXY_LISTEN: z
+    .string()
+    .regex(/^(\S*:)?\d{1,5}$/, "must be an address such as :80, :443 or 127.0.0.1:8080")
+    .transform((v) => (v.includes(":") ? v : `:${v}`))
+    .default(":80"),
   TENANT_APP_IMAGE: z.string().min(1).optional(),
   TENANT_POSTGRES_IMAGE: z.string().min(1).optional(),
   SECRETS_KEY: z
@@ -131,6 +142,14 @@ const envSchema = z.object({
     })
     .transform((v) => v.trim().toLowerCase())
     .optional(),
+  // Tenants' certificates (issue 14): on demand from an ACME CA (gated by /_caddy/ask), or off.
+  TENANT_TLS: z.enum(["on-demand", "off"], { message: "must be on-demand or off" }).default("off"),
+  ACME_DIRECTORY_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && new URL(v).protocol === "https:", "must be an https:// URL of an ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory")
+    .default("https://acme-v02.api.letsencrypt.org/directory"),
+  ACME_CA_ROOT_FILE: z.string().min(1).optional(),
+  ACME_EMAIL: z.email("must be an email address (the certificate authority's expiry notices go there)").optional(),
 });
 
 export type AppConfig = {
@@ -159,6 +178,8 @@ export type AppConfig = {
     portRange: { first: number; last: number };
     bindAddress: string;
     tenantUrl: string;
+    /** Caddy's tenant routes (CADDY_ADMIN_URL with TENANT_HOST_PATTERN); absent: off. */
+    proxy: TenantProxySettings | undefined;
     /** Template variables the vendor overrides (image names). */
     templateValues: Record<string, string>;
     /** 32-byte key from SECRETS_KEY; absent: a key file under the data folder. */
@@ -181,6 +202,8 @@ export type AppConfig = {
   portalBackups: { dir: string; retentionDays: number };
   /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
   tenantHostPattern: string | undefined;
+  /** Tenants' certificates in Caddy (orchestrator's ensureTenantTls; the boot adds the ask URL, its own /_caddy/ask, and the proxy's listen address). */
+  tenantTls: { mode: "off" } | { mode: "on-demand"; acme: { directoryUrl: string; caRootFile: string | undefined; email: string | undefined } };
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -198,7 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
   );
-  const parsed = envSchema.superRefine(portainerSettingsComplete).safeParse(present);
+  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantTlsNeedsPattern).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -211,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
+  const proxy = tenantProxySettings(e);
   return {
     host: e.HOST,
     port: e.PORT,
@@ -232,7 +256,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       template: e.TENANT_TEMPLATE,
       portRange: (([first, last]) => ({ first: first!, last: last! }))(e.TENANT_PORT_RANGE.split("-").map(Number)),
       bindAddress: e.TENANT_BIND_ADDRESS,
-      tenantUrl: e.TENANT_URL,
+      tenantUrl: e.TENANT_URL ?? (proxy ? proxiedTenantUrl(proxy.hostPattern, proxy.listen) : "http://localhost:{port}/"),
+      proxy,
       templateValues: {
         ...(e.TENANT_APP_IMAGE ? { APP_IMAGE: e.TENANT_APP_IMAGE } : {}),
         ...(e.TENANT_POSTGRES_IMAGE ? { POSTGRES_IMAGE: e.TENANT_POSTGRES_IMAGE } : {}),
@@ -271,6 +296,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
     tenantHostPattern: e.TENANT_HOST_PATTERN,
+    tenantTls:
+      e.TENANT_TLS === "off"
+        ? { mode: "off" }
+        : { mode: "on-demand", acme: { directoryUrl: e.ACME_DIRECTORY_URL, caRootFile: e.ACME_CA_ROOT_FILE ? path.resolve(e.ACME_CA_ROOT_FILE) : undefined, email: e.ACME_EMAIL } },
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }
@@ -344,6 +373,13 @@ function portainerSettingsComplete(e: Env, ctx: z.RefinementCtx): void {
   }
 }
 
+// On-demand certificates are only asked for through /_caddy/ask, which needs the hostname pattern.
+function tenantTlsNeedsPattern(e: Env, ctx: z.RefinementCtx): void {
+  if (e.TENANT_TLS === "on-demand" && !e.TENANT_HOST_PATTERN) {
+    ctx.addIssue({ code: "custom", path: ["TENANT_TLS"], message: "on-demand needs TENANT_HOST_PATTERN (Caddy asks /_caddy/ask, which answers only with it), e.g. {slug}.apps.vendor.com" });
+  }
+}
+
 function driverConfig(e: Env): DriverConfig {
   if (e.ORCHESTRATOR_DRIVER === "docker") return { kind: "docker", socketPath: e.DOCKER_SOCKET };
   return {
@@ -363,4 +399,16 @@ function redactIfSecret(key: string, value: string): string {
   if (key === "PORTAINER_URL") return value.replace(/\/\/[^@/]*@/, "//***@");
   if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
+}
+
+// Caddy's routes need both the admin address and the hostname pattern; one alone is a mistake.
+function tenantProxySettings(e: Env): TenantProxySettings | undefined {
+  if (!e.CADDY_ADMIN_URL) return undefined;
+  if (!e.TENANT_HOST_PATTERN) {
+    throw new ConfigError(
+      'Invalid configuration. Fix these environment variables (see README.md, "Configuration"):\n' +
+        "  - CADDY_ADMIN_URL: needs TENANT_HOST_PATTERN (each tenant's hostname), e.g. {slug}.apps.vendor.com; or unset CADDY_ADMIN_URL",
+    );
+  }
+  return { adminUrl: e.CADDY_ADMIN_URL, hostPattern: e.TENANT_HOST_PATTERN, listen: e.TENANT_PROXY_LISTEN, vendorName: e.VENDOR_NAME };
 }

@@ -34,6 +34,11 @@ export type CaddyAdmin = {
   deleteRoute(id: string): Promise<boolean>;
   /** The @ids of Tenantry's tenant routes in the tenants' server (none when it does not exist). */
   listTenantRouteIds(): Promise<string[]>;
+  /**
+   * Makes the value at an admin path ("/config/apps/tls/…" or "/id/<@id>/…") equal `value`: read
+   * first, created when absent (with any missing parents), replaced when different.
+   */
+  ensureConfig(path: string, value: unknown): Promise<UpsertOutcome>;
 };
 
 /** A client of the admin API at `baseUrl` (e.g. http://127.0.0.1:2019). */
@@ -155,6 +160,18 @@ export function caddyAdmin(baseUrl: string, options: { timeoutMs?: number } = {}
       return routes
         .map((r) => (r && typeof r === "object" ? (r as { "@id"?: unknown })["@id"] : undefined))
         .filter((id): id is string => typeof id === "string" && id.startsWith(TENANT_ROUTE_ID_PREFIX));
+    },
+
+    async ensureConfig(path, value) {
+      const answer = await call("GET", path);
+      // Caddy 2.6: a missing last key reads as null; a missing parent is a 400 "invalid traversal path".
+      const missingParent = answer.status === 400 && /invalid traversal path/.test(JSON.stringify(answer.json));
+      if (!missingParent && (answer.status < 200 || answer.status > 299)) throw refused("GET", path, answer);
+      const current = missingParent ? null : answer.json;
+      if (sameJson(current, value)) return "unchanged";
+      // PUT creates the key (and missing parents) but refuses an existing one; PATCH replaces it.
+      await expectOk(current === null ? "PUT" : "PATCH", path, value);
+      return current === null ? "created" : "updated";
     },
   };
 }

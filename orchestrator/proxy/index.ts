@@ -14,3 +14,4 @@ export {
   type HostPattern,
 } from "./tenant-route.ts";
 export { decideCertificateAsk, type AskDecision } from "./ask.ts";
+export { ensureTenantTls, tenantTlsPolicy, TENANT_TLS_POLICY_ID, type AcmeIssuerSettings, type TenantTlsOutcome, type TenantTlsSettings } from "./tls-policy.ts";
