@@ -33,6 +33,11 @@ if [ -z "$(find_pebble)" ]; then
   [ "$status" = 0 ] || exit "$status"
 fi
 stop_system_pebble
+# The TLS test also makes a certificate for Pebble's own HTTPS listener with openssl (the package
+# ships none) and checks Caddy's certificate with curl.
+missing=()
+for tool in openssl curl; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 path=$(find_pebble)
 if [ -z "$path" ]; then
   echo "pebble: the package is installed but no pebble binary was found (dpkg -L pebble lists its files)." >&2
