@@ -71,6 +71,7 @@ export async function openOrchestratorFor(
     portRange: o.portRange,
     bindAddress: o.bindAddress,
     tenantUrl: o.tenantUrl,
+    ...(o.proxy ? { proxy: o.proxy } : {}),
     mail: config.mail,
     secretKey,
     concurrency: o.concurrency,

@@ -28,6 +28,7 @@ import { raiseNotification } from "./notify/alerts.ts";
 import { sendTestNotification, startNotificationSender, type NotificationSender } from "./notify/sender.ts";
 import { weeklyReportTask } from "./notify/weekly-report-task.ts";
 import { reconcileTask } from "./reconcile/reconcile-task.ts";
+import { tenantProxy, type TenantProxySettings } from "./proxy/route-steps.ts";
 import type { NotifySettings, SchedulerDeps, TimeSettings } from "./scheduler/deps.ts";
 import { latestRuns, type RunRecord } from "./scheduler/run-store.ts";
 import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./scheduler/scheduler.ts";
@@ -78,6 +79,8 @@ export {
 } from "./portal-backup/index.ts";
 // HTTPS per tenant (issue 14, first block): Caddy's admin-API client, tenant routes, the `ask` decision.
 export * from "./proxy/index.ts";
+// Issue 14, second block: tenant routes kept by jobs and the reconciler; the tenants' address with the proxy on.
+export { proxiedTenantUrl, suspendedPageHtml, type TenantProxySettings } from "./proxy/route-exports.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =
@@ -134,6 +137,8 @@ export interface OrchestratorOptions {
   observer?: OrchestratorObserver;
   /** The portal database's backups: folder and days kept (0: no daily backup). Absent: no daily backup. */
   portalBackups?: PortalBackupSettings;
+  /** Caddy in front of tenants: jobs and the reconciler keep each tenant's route. Absent: no route written. */
+  proxy?: TenantProxySettings;
 }
 
 export interface Orchestrator {
@@ -221,6 +226,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     bindAddress: options.bindAddress,
     tenantUrl: options.tenantUrl,
     finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
+    ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
   };
   const schedulerDeps: SchedulerDeps = { ...deps, time, notify };
   const tasks: ScheduledTask[] = [

@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { StackDriver } from "../driver.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import type { PortRange } from "../ports.ts";
+import type { TenantProxy } from "../proxy/route-steps.ts";
 import type { SecretBox } from "../secrets.ts";
 import type { Template } from "../templates/template.ts";
 
@@ -23,6 +24,8 @@ export interface LifecycleDeps {
   tenantUrl: string;
   /** Where the final dump of a terminated tenant is written, and how long it is kept. */
   finalDumps: { dir: string; retentionDays: number };
+  /** Caddy in front of tenants (issue 14); absent: no route is ever written. */
+  proxy?: TenantProxy;
 }
 
 /** The customer-facing address of a tenant's app. */

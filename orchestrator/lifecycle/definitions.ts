@@ -12,6 +12,7 @@ import { projectName, type LifecycleDeps } from "./context.ts";
 import { createInitialUser } from "./initial-user.ts";
 import { repairJob } from "../reconcile/repair-job.ts";
 import { terminateJob } from "./terminate.ts";
+import { routeSteps } from "./tenant-route.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { queueCredentialsEmail } from "./credentials-email.ts";
 import { auditActor, healthStep, markFailed, setState } from "./job-records.ts";
@@ -75,6 +76,7 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
         },
       },
       ...readiness.slice(splitAt).map((check) => readinessStep(check.id)),
+      ...routeSteps(deps, "app"),
       {
         name: "activate",
         async run(context) {
@@ -127,6 +129,7 @@ function suspendJob(deps: LifecycleDeps): JobDefinition {
           await setState(context, "suspended", null, "tenant.suspended");
         },
       },
+      ...routeSteps(deps, "suspended"),
     ],
     markFailed: (context, reason) => markFailed(context, "tenant.suspend_failed", reason, "keep"),
   };
@@ -170,6 +173,7 @@ function bringUpJob(
         },
       },
       healthStep(deps),
+      ...routeSteps(deps, "app"),
       activateStep(deps, how.action),
     ],
     markFailed: (context, reason) => markFailed(context, how.failure, reason),
@@ -183,6 +187,7 @@ function bringUpJob(
 function destroyJob(deps: LifecycleDeps): JobDefinition {
   return {
     steps: [
+      ...routeSteps(deps, "none"),
       {
         name: "remove",
         async run(context) {

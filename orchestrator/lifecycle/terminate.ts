@@ -15,6 +15,7 @@ import { FINAL_DUMP_REASON, finalDumpFileName, writeFinalDump } from "./final-du
 import { auditActor, markFailed } from "./job-records.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { tenantStack } from "./tenant-stack.ts";
+import { routeSteps } from "./tenant-route.ts";
 
 export function terminateJob(deps: LifecycleDeps): JobDefinition {
   return {
@@ -47,6 +48,7 @@ export function terminateJob(deps: LifecycleDeps): JobDefinition {
           await writeFinalDump(deps, context, rendered.stack.project, plan);
         },
       },
+      ...routeSteps(deps, "none"),
       {
         name: "remove",
         async run(context) {

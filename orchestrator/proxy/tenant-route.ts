@@ -63,11 +63,15 @@ export function tenantRouteId(tenantId: string): string {
   return `${TENANT_ROUTE_ID_PREFIX}${tenantId}`;
 }
 
+export type ReverseProxyHandler = { handler: "reverse_proxy"; upstreams: Array<{ dial: string }> };
+export type StaticResponseHandler = { handler: "static_response"; status_code: number; headers: Record<string, string[]>; body: string };
+
 /** A route of Caddy's http app, as its JSON config holds it. */
 export type CaddyRoute = {
   "@id": string;
   match: Array<{ host: string[] }>;
-  handle: Array<{ handler: "reverse_proxy"; upstreams: Array<{ dial: string }> }>;
+  // Also a fixed answer (the suspended page: orchestrator/proxy/route-suspended.ts).
+  handle: Array<ReverseProxyHandler | StaticResponseHandler>;
   terminal: true;
 };
 
@@ -75,7 +79,7 @@ export type CaddyRoute = {
  * The route sending a tenant's hostnames to its app at `upstream` ("host:port", as Caddy dials it).
  * Terminal: a request it matches goes to no later route.
  */
-export function tenantRoute(input: { tenantId: string; hostnames: readonly string[]; upstream: string }): CaddyRoute {
+export function tenantRoute(input: { tenantId: string; hostnames: readonly string[]; upstream: string }): CaddyRoute & { handle: ReverseProxyHandler[] } {
   if (input.hostnames.length === 0) throw new Error(`Tenant ${input.tenantId} has no hostname to route: give at least one.`);
   if (!/^[^\s/:]+:\d{1,5}$/.test(input.upstream) && !/^\[[0-9a-f:.]+\]:\d{1,5}$/i.test(input.upstream)) {
     throw new Error(`Upstream ${JSON.stringify(input.upstream)} must be "host:port" (e.g. 127.0.0.1:20000 or tenant-app:8080).`);

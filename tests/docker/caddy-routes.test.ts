@@ -1,0 +1,215 @@
+// Tenant routes set by jobs and put back by the reconciler (issue 14, second block), on the real
+// Docker engine and a real `caddy run` (Debian's package: CADDY_PATH, or caddy on PATH) started with
+// nothing but its admin address, on free loopback ports. The orchestrator is wired as the portal
+// wires it, with the proxy on: provisioning opens <slug>.routes.test on Caddy's HTTP port to the
+// tenant's login page; suspend turns it into the 503 suspended page (French and English, the
+// vendor's name); resume gives the app back; Caddy restarted empty gets every route back (and loses
+// a route of no tenant) after one reconcile pass; destroy deletes the route.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerTrialSignup } from "../../app/models/signup.server.ts";
+import { caddyAdmin, requestJob, tenantRoute, tenantRouteId, type CaddyAdmin, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
+import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
+import { freePort } from "../support/portal.ts";
+import { signupContext, signupData } from "../support/signup-fixtures.ts";
+import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+const CADDY = process.env.CADDY_PATH || "caddy";
+const ADMIN = "caddy-routes-test@example.com";
+const VENDOR = "Acme ERP Cloud";
+
+/** A GET to Caddy's HTTP port with this Host header: status, content type and body. */
+function getWithHost(port: number, host: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
+  let database: TestDatabase;
+  let orchestrator: Orchestrator;
+  let worker: Worker;
+  let dir: string;
+  let caddy: ChildProcess | undefined;
+  let caddyOutput = "";
+  let adminPort: number;
+  let httpPort: number;
+  let admin: CaddyAdmin;
+  const { logger, lines: logLines } = capturingLogger();
+  const company = `Routes ${randomBytes(3).toString("hex")}`;
+  let tenantId: string;
+  let slug: string;
+  const host = () => `${slug}.routes.test`;
+
+  async function startCaddy() {
+    // Only the admin address: Caddy starts with no http app at all, as after a restart on an empty config.
+    await writeFile(path.join(dir, "caddy.json"), JSON.stringify({ admin: { listen: `127.0.0.1:${adminPort}`, config: { persist: false } } }));
+    caddyOutput = "";
+    caddy = spawn(CADDY, ["run", "--config", path.join(dir, "caddy.json")], {
+      env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    caddy.stdout!.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
+    caddy.stderr!.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (caddy.exitCode !== null) throw new Error(`caddy exited with ${caddy.exitCode}:\n${caddyOutput}`);
+      if (await fetch(`http://127.0.0.1:${adminPort}/config/`).then((r) => r.ok, () => false)) return;
+      if (Date.now() > deadline) throw new Error(`Caddy's admin API did not answer within 30 s:\n${caddyOutput}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function stopCaddy() {
+    const child = caddy;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await gone;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    dir = await mkdtemp(path.join(tmpdir(), "tenantry-caddy-routes-"));
+    adminPort = await freePort();
+    httpPort = await freePort();
+    await startCaddy();
+    admin = caddyAdmin(`http://127.0.0.1:${adminPort}`);
+    orchestrator = await engineOrchestrator({
+      prisma: database.db.prisma,
+      logger,
+      portRange: { first: 47500, last: 47599 },
+      mailboxDir: path.join(dir, "mailbox"),
+      proxy: { adminUrl: `http://127.0.0.1:${adminPort}`, hostPattern: "{slug}.routes.test", listen: `127.0.0.1:${httpPort}`, vendorName: VENDOR },
+    });
+    worker = orchestrator.startWorker();
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    if (tenantId) await removeTenantsFromEngine([tenantId]);
+    await stopCaddy();
+    await database?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const prisma = () => database.db.prisma;
+
+  async function jobEnds(jobId: string, timeoutMs = 240_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await prisma().provisioningJob.findUniqueOrThrow({ where: { id: jobId }, include: { steps: { orderBy: { position: "asc" } } } });
+      if (job.status === "succeeded") return job;
+      if (job.status === "failed" || Date.now() > deadline) {
+        const steps = job.steps.map((s) => `${s.name}: ${s.status}${s.error ? ` (${s.error})` : ""}`).join("\n  ");
+        throw new Error(`${job.kind} job ${job.status}: ${job.lastError ?? ""}\n  ${steps}\n${logLines.slice(-20).join("\n")}\n${caddyOutput.slice(-2000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  async function runLifecycleJob(action: "suspend" | "resume" | "destroy") {
+    const desiredState = ({ suspend: "suspended", resume: "active", destroy: "destroyed" } as const)[action];
+    const jobId = await prisma().$transaction(async (tx) => {
+      await tx.tenant.update({ where: { id: tenantId }, data: { desiredState } });
+      return requestJob(tx, { tenantId, kind: action, requestedBy: ADMIN, audit: { actorType: "admin", actorId: ADMIN, action: `admin.${action}`, outcome: "queued" } });
+    });
+    return jobEnds(jobId);
+  }
+
+  function expectLoginPage(answer: { status: number; body: string }) {
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain("Sign in / Connexion");
+  }
+
+  function expectSuspendedPage(answer: { status: number; type: string; body: string }) {
+    expect(answer.status).toBe(503);
+    expect(answer.type).toBe("text/html; charset=utf-8");
+    expect(answer.body).toContain("Cette instance est suspendue");
+    expect(answer.body).toContain("This instance is suspended");
+    expect(answer.body).toContain(VENDOR);
+    expect(answer.body).not.toContain("Sign in / Connexion");
+  }
+
+  /** One reconcile pass (with the other tasks of the period), as the scheduler runs it. */
+  async function reconcilePass(minutesAhead: number) {
+    const reports = await orchestrator.runDueTasks(new Date(Date.now() + minutesAhead * 60_000));
+    const reconcile = reports.find((r) => r.task === "reconcile");
+    if (reconcile?.outcome !== "succeeded") throw new Error(`reconcile did not succeed: ${JSON.stringify(reconcile)}\n${logLines.slice(-20).join("\n")}`);
+    return reconcile;
+  }
+
+  it("provision: the tenant's hostname on Caddy answers the tenant's login page", async () => {
+    const outcome = await registerTrialSignup(prisma(), signupData({ company }), signupContext());
+    if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
+    const created = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true } });
+    tenantId = created.id;
+    slug = created.slug;
+    const done = await jobEnds(created.jobs[0]!.id);
+    // The route is set once the app is healthy, before the tenant is active.
+    const names = done.steps.map((s) => s.name);
+    expect(names.indexOf("route:app")).toBe(names.indexOf("activate") - 1);
+    expectLoginPage(await getWithHost(httpPort, host()));
+    // Another hostname is not routed to the tenant.
+    expect((await getWithHost(httpPort, "someone-else.routes.test")).body).not.toContain("Sign in / Connexion");
+    expect(await admin.listTenantRouteIds()).toEqual([tenantRouteId(tenantId)]);
+  });
+
+  it("suspend: 503 with the suspended page in French and English; back after Caddy restarts empty", async () => {
+    await runLifecycleJob("suspend");
+    expectSuspendedPage(await getWithHost(httpPort, host()));
+
+    await stopCaddy();
+    await startCaddy();
+    await expect(getWithHost(httpPort, host())).rejects.toThrow();
+    await reconcilePass(10);
+    expectSuspendedPage(await getWithHost(httpPort, host()));
+  });
+
+  it("resume: the app again; Caddy restarted empty gets the route back, and loses a route of no tenant", async () => {
+    await runLifecycleJob("resume");
+    expectLoginPage(await getWithHost(httpPort, host()));
+
+    await stopCaddy();
+    await startCaddy();
+    await expect(getWithHost(httpPort, host())).rejects.toThrow();
+    // A route left by a tenant the database no longer knows (its @id under our prefix).
+    const strayId = tenantRouteId("00000000-0000-4000-8000-000000000000");
+    await admin.ensureTenantServer([`127.0.0.1:${httpPort}`]);
+    await admin.upsertRoute(tenantRoute({ tenantId: "00000000-0000-4000-8000-000000000000", hostnames: ["gone.routes.test"], upstream: "127.0.0.1:9" }));
+    expect(await admin.listTenantRouteIds()).toContain(strayId);
+
+    const report = await reconcilePass(20);
+    expect(report.summary).toMatchObject({ routesPut: 1, routesRemoved: 1 });
+    expectLoginPage(await getWithHost(httpPort, host()));
+    expect(await admin.listTenantRouteIds()).toEqual([tenantRouteId(tenantId)]);
+
+    // A second pass finds everything in place and changes nothing.
+    expect((await reconcilePass(30)).summary).toMatchObject({ routesPut: 0, routesRemoved: 0, routesUnchanged: 1 });
+  });
+
+  it("destroy: the route is gone, Caddy answers without reaching an app", async () => {
+    const done = await runLifecycleJob("destroy");
+    expect(done.steps[0]!.name).toBe("route:none");
+    expect(await admin.listTenantRouteIds()).toEqual([]);
+    const answer = await getWithHost(httpPort, host());
+    expect(answer.body).not.toContain("Sign in / Connexion");
+    expect(answer.status).not.toBe(503);
+    // The reconciler does not bring it back.
+    await reconcilePass(40);
+    expect(await admin.listTenantRouteIds()).toEqual([]);
+  });
+});
