@@ -34,3 +34,27 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" >&2
   fi
 }
+
+# apt_install_no_service PKG…: installs packages whose postinst would start a system service the
+# tests run themselves instead (caddy, pebble): service starts are refused during the install
+# (policy-rc.d exiting 101, "action forbidden", so deb-systemd-invoke and invoke-rc.d start
+# nothing), then any such service found running is stopped and disabled.
+apt_install_no_service() {
+  local policy=/usr/sbin/policy-rc.d own_policy=0 status=0 pkg
+  if [ "$(id -u)" = 0 ] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  fi
+  apt_install "$@" || status=$?
+  [ "$own_policy" = 1 ] && rm -f "$policy"
+  [ "$status" = 0 ] || return "$status"
+  for pkg in "$@"; do stop_package_service "$pkg"; done
+}
+
+# stop_package_service NAME: stops and disables the system service NAME if systemd runs it.
+stop_package_service() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ] \
+    && systemctl is-active --quiet "$1" 2>/dev/null; then
+    _apt_log "stopping and disabling the $1 system service (the tests run their own)"
+    systemctl disable --now "$1" >&2 || true
+  fi
+}
