@@ -168,6 +168,11 @@ export async function loadOrCreateKeyFile(file: string): Promise<Buffer> {
   return parseSecretKey(await readFile(file, "utf8"));
 }
 
+/** What a tenant secret is sealed with (authenticated with the value): its tenant and its name. */
+export function tenantSecretContext(tenantId: string, name: string): string {
+  return `${tenantId}/${name}`;
+}
+
 /**
  * The tenant's secret `name`: decrypted from the database, or generated, encrypted and stored the
  * first time. Never regenerated: a database cluster keeps the first password it was given.
@@ -179,7 +184,7 @@ export async function tenantSecret(
   name: string,
   generate: () => string,
 ): Promise<string> {
-  const context = `${tenantId}/${name}`;
+  const context = tenantSecretContext(tenantId, name);
   const existing = await prisma.tenantSecret.findUnique({ where: { tenantId_name: { tenantId, name } } });
   if (existing) return box.decrypt(existing.ciphertext, context);
   const value = generate();

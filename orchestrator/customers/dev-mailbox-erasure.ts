@@ -3,6 +3,7 @@
 // addressed to any of the given addresses; a file the key cannot open is left alone (it expires).
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { devMailboxContext } from "../mail/dev-mailbox.ts";
 import { SecretBox } from "../secrets.ts";
 
 /** Deletes the development mailbox's messages to these addresses; returns how many. */
@@ -18,7 +19,7 @@ export async function eraseDevMailboxMessages(dir: string, secretKey: Buffer, ad
     try {
       const content = await readFile(full, "utf8");
       // The same binding as the mailbox's writer: each file is sealed under its own name.
-      const message = JSON.parse(sealed ? secretBox.decrypt(content, `dev-mailbox:${file}`) : content) as { to?: unknown };
+      const message = JSON.parse(sealed ? secretBox.decrypt(content, devMailboxContext(file)) : content) as { to?: unknown };
       if (typeof message.to === "string" && recipients(message.to).some((to) => wanted.has(to))) {
         await rm(full, { force: true });
         removed++;

@@ -118,7 +118,8 @@ async function fileExists(file: string): Promise<boolean> {
   );
 }
 
-function dumpContext(fileName: string): string {
+/** What a final dump file is sealed with: its name, so a file renamed or swapped does not open. */
+export function dumpContext(fileName: string): string {
   return `dump/${fileName}`;
 }
 

@@ -3,7 +3,7 @@
 // again after a crash or for a resume gives the very same stack.
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { leasePort } from "../ports.ts";
-import { tenantSecret } from "../secrets.ts";
+import { tenantSecret, tenantSecretContext } from "../secrets.ts";
 import { generateSecret } from "../templates/generate-secret.ts";
 import { variablesToReserve } from "../templates/manifest.ts";
 import { renderTenant, type RenderedTenant } from "../templates/render.ts";
@@ -81,7 +81,7 @@ export async function replaceSecret(
   name: string,
   value: string,
 ) {
-  const ciphertext = deps.secretBox.encrypt(value, `${tenantId}/${name}`);
+  const ciphertext = deps.secretBox.encrypt(value, tenantSecretContext(tenantId, name));
   await tx.tenantSecret.upsert({
     where: { tenantId_name: { tenantId, name } },
     create: { tenantId, name, ciphertext },

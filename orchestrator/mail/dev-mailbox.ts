@@ -23,7 +23,8 @@ export interface DevMailboxOptions {
   now?: () => Date;
 }
 
-const contextOf = (file: string) => `dev-mailbox:${file}`;
+/** What a mailbox file is sealed with: its name, so a file renamed or swapped does not open. */
+export const devMailboxContext = (file: string) => `dev-mailbox:${file}`;
 
 export function devMailboxTransport(dir: string, secretBox: SecretBox, options: DevMailboxOptions = {}): MailTransport {
   const now = options.now ?? (() => new Date());
@@ -34,7 +35,7 @@ export function devMailboxTransport(dir: string, secretBox: SecretBox, options: 
       await pruneDevMailbox(dir, options);
       const date = now().toISOString();
       const file = `${date.replace(/[:.]/g, "-")}-${envelope.messageId.replace(/[^A-Za-z0-9]/g, "").slice(0, 40)}${SEALED}`;
-      const sealed = secretBox.encrypt(JSON.stringify({ ...envelope, date } satisfies StoredMail), contextOf(file));
+      const sealed = secretBox.encrypt(JSON.stringify({ ...envelope, date } satisfies StoredMail), devMailboxContext(file));
       await writeFile(path.join(dir, file), sealed, { mode: 0o600 });
     },
     close() {},
@@ -54,7 +55,7 @@ export async function readDevMailbox(dir: string, secretKey: Buffer | SecretBox,
     files.map(async (file): Promise<StoredMail | null> => {
       try {
         const content = await readFile(path.join(dir, file), "utf8");
-        return JSON.parse(file.endsWith(SEALED) ? box.decrypt(content, contextOf(file)) : content) as StoredMail;
+        return JSON.parse(file.endsWith(SEALED) ? box.decrypt(content, devMailboxContext(file)) : content) as StoredMail;
       } catch {
         return null;
       }

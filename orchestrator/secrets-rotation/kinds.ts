@@ -5,8 +5,11 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { PrismaClient } from "../../prisma/generated/client.ts";
+import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+import { dumpContext } from "../lifecycle/final-dump.ts";
+import { devMailboxContext } from "../mail/dev-mailbox.ts";
 import { sealedContext } from "../mail/outbox.ts";
+import { tenantSecretContext } from "../secrets.ts";
 import { readIfExists, rewriteFile } from "./files.ts";
 import { countResealed } from "./rotation-store.ts";
 import { emptyReport, type KindReport, type Resealer } from "./reseal.ts";
@@ -24,6 +27,28 @@ export interface PassContext {
   signal?: AbortSignal;
 }
 
+/**
+ * One batch's conditional updates in one transaction with the rotation's progress: a row the
+ * product changed since it was read is not written (counted as changed meanwhile, left for the
+ * next pass).
+ */
+async function commitBatch<U>(
+  c: PassContext,
+  report: KindReport,
+  updates: U[],
+  write: (tx: Prisma.TransactionClient, update: U) => Promise<{ count: number }>,
+): Promise<void> {
+  const changed = await c.prisma.$transaction(async (tx) => {
+    let count = 0;
+    for (const update of updates) count += (await write(tx, update)).count;
+    await countResealed(tx, c.rotationId, count);
+    return count;
+  });
+  report.resealed += changed;
+  report.changedMeanwhile += updates.length - changed;
+  await c.afterBatch(report);
+}
+
 export async function resealTenantSecrets(c: PassContext): Promise<KindReport> {
   const report = emptyReport("tenant secrets");
   let cursor = "";
@@ -34,20 +59,12 @@ export async function resealTenantSecrets(c: PassContext): Promise<KindReport> {
     cursor = rows[rows.length - 1]!.id;
     const updates: { id: string; from: string; to: string }[] = [];
     for (const row of rows) {
-      const result = c.resealer.reseal(row.ciphertext, `${row.tenantId}/${row.name}`);
+      const result = c.resealer.reseal(row.ciphertext, tenantSecretContext(row.tenantId, row.name));
       if (result.state === "new") report.alreadyNew++;
       else if (result.state === "neither") report.unopenable.push(`TenantSecret ${row.id} (${row.name} of tenant ${row.tenantId})`);
       else updates.push({ id: row.id, from: row.ciphertext, to: result.sealed });
     }
-    const changed = await c.prisma.$transaction(async (tx) => {
-      let count = 0;
-      for (const u of updates) count += (await tx.tenantSecret.updateMany({ where: { id: u.id, ciphertext: u.from }, data: { ciphertext: u.to } })).count;
-      await countResealed(tx, c.rotationId, count);
-      return count;
-    });
-    report.resealed += changed;
-    report.changedMeanwhile += updates.length - changed;
-    await c.afterBatch(report);
+    await commitBatch(c, report, updates, (tx, u) => tx.tenantSecret.updateMany({ where: { id: u.id, ciphertext: u.from }, data: { ciphertext: u.to } }));
   }
 }
 
@@ -81,17 +98,9 @@ export async function resealSealedEmails(c: PassContext): Promise<KindReport> {
       else if (Object.keys(to).length === 0) report.alreadyNew++;
       else updates.push({ id: row.id, from: { bodyText: row.bodyText, bodyHtml: row.bodyHtml, sealedSecrets: row.sealedSecrets }, to });
     }
-    const changed = await c.prisma.$transaction(async (tx) => {
-      let count = 0;
-      // The sender may have delivered the message meanwhile (its bodies then kept in clear): the
-      // row is only written if it is still as it was read.
-      for (const u of updates) count += (await tx.emailOutbox.updateMany({ where: { id: u.id, ...u.from }, data: u.to })).count;
-      await countResealed(tx, c.rotationId, count);
-      return count;
-    });
-    report.resealed += changed;
-    report.changedMeanwhile += updates.length - changed;
-    await c.afterBatch(report);
+    // The sender may have delivered the message meanwhile (its bodies then kept in clear): the row
+    // is only written if it is still as it was read.
+    await commitBatch(c, report, updates, (tx, u) => tx.emailOutbox.updateMany({ where: { id: u.id, ...u.from }, data: u.to }));
   }
 }
 
@@ -104,9 +113,9 @@ export async function resealFinalDumps(c: PassContext): Promise<KindReport> {
     if (rows.length === 0) return report;
     cursor = rows[rows.length - 1]!.id;
     for (const row of rows) {
-      // The same name rule and context as orchestrator/lifecycle/final-dump.ts.
+      // The same name rule as orchestrator/lifecycle/final-dump.ts.
       const file = path.join(c.dumpsDir, path.basename(row.fileName));
-      const context = `dump/${row.fileName}`;
+      const context = dumpContext(row.fileName);
       const text = await readIfExists(file);
       if (text === null) {
         report.missing++;
@@ -152,8 +161,7 @@ export async function resealDevMailbox(c: PassContext): Promise<KindReport> {
     const file = path.join(dir, name);
     const text = await readIfExists(file);
     if (text === null) continue; // expired and deleted meanwhile
-    // The same binding as orchestrator/mail/dev-mailbox.ts: each file sealed under its own name.
-    const result = c.resealer.reseal(text, `dev-mailbox:${name}`);
+    const result = c.resealer.reseal(text, devMailboxContext(name));
     if (result.state === "new") report.alreadyNew++;
     else if (result.state === "neither") report.unopenable.push(`development mailbox file ${name}`);
     else if (await rewriteFile(file, result.sealed)) {
