@@ -21,6 +21,9 @@ export async function reconcileRoutes(
 ): Promise<RoutePassSummary> {
   const summary: RoutePassSummary = { routesPut: 0, routesRemoved: 0, routesUnchanged: 0 };
   await ensureServer(proxy);
+  // Destroyed tenants pile up over the years: their (absent) routes are checked against one listing
+  // instead of one request each per pass.
+  const routed = new Set(await proxy.admin.listTenantRouteIds());
   const purpose = appPortVariable(deps.template);
   const tenants = await deps.prisma.tenant.findMany({
     select: { id: true, slug: true, actualState: true, portLeases: { where: { purpose }, select: { port: true } } },
@@ -29,6 +32,10 @@ export async function reconcileRoutes(
     signal.throwIfAborted();
     const target = targetOf(tenant.actualState, tenant.portLeases[0]?.port, deps.bindAddress);
     if (!target) continue;
+    if (target.kind === "none" && !routed.has(tenantRouteId(tenant.id))) {
+      summary.routesUnchanged++;
+      continue;
+    }
     const outcome = await putTenantRoute(proxy, tenant, target);
     if (outcome === "unchanged" || outcome === "absent") summary.routesUnchanged++;
     else if (outcome === "deleted") summary.routesRemoved++;
