@@ -167,10 +167,13 @@ function parseSample(line: string, lineNo: number): Sample {
   return { name, labels, value: parseValue(tail[1]!, lineNo) };
 }
 
+// Values are read as Prometheus reads them (Go's strconv.ParseFloat): NaN and the infinities in any
+// letter case. prom-client writes "Nan" (an event-loop statistic before its first sample).
 function parseValue(text: string, lineNo: number): number {
-  if (text === "+Inf" || text === "Inf") return Infinity;
-  if (text === "-Inf") return -Infinity;
-  if (text === "NaN") return NaN;
+  const special = text.toLowerCase();
+  if (special === "+inf" || special === "inf" || special === "+infinity" || special === "infinity") return Infinity;
+  if (special === "-inf" || special === "-infinity") return -Infinity;
+  if (special === "nan") return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new PrometheusTextError(lineNo, `bad value ${JSON.stringify(text)}`);
   return Number(text);
 }

@@ -30,6 +30,13 @@ describe("Prometheus text parser", () => {
     expect(sampleValue(families, "g", { a: "3" })).toBe(-1500);
   });
 
+  it("reads NaN and the infinities in any letter case, as Prometheus does (prom-client writes Nan)", () => {
+    const families = parsePrometheusText('# TYPE g gauge\ng{a="1"} Nan\ng{a="2"} inf\ng{a="3"} -INF\n');
+    expect(sampleValue(families, "g", { a: "1" })).toBeNaN();
+    expect(sampleValue(families, "g", { a: "2" })).toBe(Infinity);
+    expect(sampleValue(families, "g", { a: "3" })).toBe(-Infinity);
+  });
+
   it.each([
     ["no final line feed", "# TYPE a gauge\na 1"],
     ["a bad metric name", "# TYPE 1a gauge\n1a 1\n"],
