@@ -34,6 +34,7 @@ if [ -z "${CADDY_PATH:-}" ]; then
 fi
 export CADDY_PATH
 echo "reverse-proxy tests use $CADDY_PATH"
+[ -n "${DNSMASQ_PATH:-}" ] || DNSMASQ_PATH=$(bash scripts/ensure-dnsmasq.sh | tail -n 1); export DNSMASQ_PATH   # custom-domain tests
 
 echo "== Pebble (a local ACME test CA)"
 if [ -z "${PEBBLE_PATH:-}" ]; then
