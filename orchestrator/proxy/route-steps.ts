@@ -74,10 +74,12 @@ export async function putTenantRoute(
   proxy: TenantProxy,
   tenant: { id: string; slug: string },
   target: RouteTarget,
+  /** The tenant's active custom domains (custom-domains.ts): more hosts in the same route, same @id. */
+  extraHosts: readonly string[] = [],
 ): Promise<UpsertOutcome | "deleted" | "absent"> {
   if (target.kind === "none") return (await proxy.admin.deleteRoute(tenantRouteId(tenant.id))) ? "deleted" : "absent";
   await ensureServer(proxy);
-  const hostnames = [hostnameForSlug(proxy.pattern, tenant.slug)];
+  const hostnames = [hostnameForSlug(proxy.pattern, tenant.slug), ...extraHosts];
   const route =
     target.kind === "app"
       ? tenantRoute({ tenantId: tenant.id, hostnames, upstream: target.upstream })
