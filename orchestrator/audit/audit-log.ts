@@ -21,6 +21,8 @@ const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
 const SUBSCRIPTION_ACTIONS = ["converted"] as const;
 const PORTAL_ACTIONS = ["backup_written", "restored"] as const;
 const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
+// Custom domains (issue 14): added and removed by the customer or an admin, activated by the DNS check.
+const DOMAIN_ACTIONS = ["added", "removed", "activated"] as const;
 const TENANT_ACTIONS = [
   "provisioned",
   "suspended",
@@ -52,7 +54,8 @@ export type AuditAction =
   | `subscription.${(typeof SUBSCRIPTION_ACTIONS)[number]}`
   | `secrets.${(typeof SECRETS_ACTIONS)[number]}`
   | `tenant.${(typeof TENANT_ACTIONS)[number]}`
-  | `portal.${(typeof PORTAL_ACTIONS)[number]}`;
+  | `portal.${(typeof PORTAL_ACTIONS)[number]}`
+  | `domain.${(typeof DOMAIN_ACTIONS)[number]}`;
 
 /** Every known action name (for tests and for anyone listing them). */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -64,6 +67,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   ...SECRETS_ACTIONS.map((a) => `secrets.${a}` as const),
   ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
   ...PORTAL_ACTIONS.map((a) => `portal.${a}` as const),
+  ...DOMAIN_ACTIONS.map((a) => `domain.${a}` as const),
 ];
 
 /** Plain values only: an entry is read back as JSON on the audit page. Never a secret. */
