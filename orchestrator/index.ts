@@ -28,6 +28,8 @@ import { raiseNotification } from "./notify/alerts.ts";
 import { sendTestNotification, startNotificationSender, type NotificationSender } from "./notify/sender.ts";
 import { weeklyReportTask } from "./notify/weekly-report-task.ts";
 import { reconcileTask } from "./reconcile/reconcile-task.ts";
+import { customDomainService, type CustomDomainService } from "./proxy/custom-domain-service.ts";
+import type { CustomDomainSettings } from "./proxy/custom-domains.ts";
 import { tenantProxy, type TenantProxySettings } from "./proxy/route-steps.ts";
 import type { NotifySettings, SchedulerDeps, TimeSettings } from "./scheduler/deps.ts";
 import { latestRuns, type RunRecord } from "./scheduler/run-store.ts";
@@ -81,6 +83,8 @@ export {
 export * from "./proxy/index.ts";
 // Issue 14, second block: tenant routes kept by jobs and the reconciler; the tenants' address with the proxy on.
 export { proxiedTenantUrl, suspendedPageHtml, type TenantProxySettings } from "./proxy/route-exports.ts";
+// Custom domains (issue 14): added by customers or admins, enabled once their DNS points at the target.
+export * from "./proxy/custom-domain-exports.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =
@@ -139,9 +143,13 @@ export interface OrchestratorOptions {
   portalBackups?: PortalBackupSettings;
   /** Caddy in front of tenants: jobs and the reconciler keep each tenant's route. Absent: no route written. */
   proxy?: TenantProxySettings;
+  /** Customers' own hostnames (needs `proxy`); absent: off. */
+  customDomains?: CustomDomainSettings;
 }
 
 export interface Orchestrator {
+  /** Custom domains (with the proxy and OrchestratorOptions.customDomains); null when off. */
+  readonly customDomains: CustomDomainService | null;
   /** Starts the worker that runs queued jobs; stop it before closing the database. */
   startWorker(): Worker;
   /** Starts delivering the email outbox (SMTP, or the development mailbox). */
@@ -229,6 +237,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
   };
   const schedulerDeps: SchedulerDeps = { ...deps, time, notify };
+  const customDomains = options.customDomains ? customDomainService(deps, options.customDomains) : null;
   const tasks: ScheduledTask[] = [
     reconcileTask(schedulerDeps),
     trialLifecycleTask(schedulerDeps),
@@ -236,6 +245,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     retentionTask(schedulerDeps),
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
+    ...(customDomains ? [customDomains.task(time.reconcileIntervalMinutes)] : []),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0
       ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: () => secretBox.currentKey(), settings: options.portalBackups })]
       : []),
@@ -280,6 +290,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
         ...(options.observer ? { observer: options.observer } : {}),
       })),
+    customDomains,
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),
     startMailSender: () =>

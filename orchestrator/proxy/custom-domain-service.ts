@@ -1,0 +1,51 @@
+// Custom domains as the orchestrator offers them to the portal (issue 14): built in
+// orchestrator/index.ts when OrchestratorOptions.customDomains is set and the proxy is on. It hooks
+// the tenant's active domains into every route the jobs and the reconciler put in Caddy
+// (TenantProxy.extraHostsOf), and gives the portal add/remove/list/check and the periodic task.
+import type { CustomDomain } from "../../prisma/generated/client.ts";
+import type { LifecycleDeps } from "../lifecycle/context.ts";
+import type { ScheduledTask } from "../scheduler/task.ts";
+import { customDomainsTask } from "./custom-domain-task.ts";
+import {
+  activeCustomHosts,
+  addCustomDomain,
+  checkCustomDomain,
+  listCustomDomains,
+  removeCustomDomain,
+  type CustomDomainActor,
+  type CustomDomainDeps,
+  type CustomDomainSettings,
+} from "./custom-domains.ts";
+
+export interface CustomDomainService {
+  /** What customers point their record at (a CNAME's target). */
+  readonly target: string;
+  /** Custom domains one tenant may hold. */
+  readonly perTenant: number;
+  /** Adds a pending domain and checks it at once; refused with CustomDomainRefused. */
+  add(input: { tenantId: string; hostname: string; actor: CustomDomainActor }): Promise<CustomDomain>;
+  /** Removes one of the tenant's domains (an active one leaves the route at once). */
+  remove(input: { tenantId: string; domainId: string; actor: CustomDomainActor }): Promise<CustomDomain>;
+  /** The tenant's domains, oldest first. */
+  list(tenantId: string): Promise<CustomDomain[]>;
+  /** Checks one domain's DNS now (null when it no longer exists). */
+  check(domainId: string): Promise<CustomDomain | null>;
+  /** The periodic check of pending domains. */
+  task(intervalMinutes: number): ScheduledTask;
+}
+
+export function customDomainService(deps: Pick<LifecycleDeps, "prisma" | "clock" | "logger" | "template" | "bindAddress" | "proxy">, settings: CustomDomainSettings): CustomDomainService | null {
+  const proxy = deps.proxy;
+  if (!proxy) return null;
+  proxy.extraHostsOf = (tenantId) => activeCustomHosts(deps.prisma, tenantId);
+  const domainDeps: CustomDomainDeps = { prisma: deps.prisma, clock: deps.clock, logger: deps.logger, template: deps.template, bindAddress: deps.bindAddress, proxy, settings };
+  return {
+    target: settings.target,
+    perTenant: settings.perTenant,
+    add: (input) => addCustomDomain(domainDeps, input),
+    remove: (input) => removeCustomDomain(domainDeps, input),
+    list: (tenantId) => listCustomDomains(deps.prisma, tenantId),
+    check: (domainId) => checkCustomDomain(domainDeps, domainId),
+    task: (intervalMinutes) => customDomainsTask(domainDeps, intervalMinutes),
+  };
+}
