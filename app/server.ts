@@ -100,7 +100,8 @@ async function main() {
   );
 
   const server = app.listen(config.port, config.host, () => {
-    logger.info("Tenantry is listening", { url: `http://${config.host}:${config.port}/` });
+    // `tenants`: the address tenants get ({slug}/{port} filled in per tenant), behind Caddy or on host ports.
+    logger.info("Tenantry is listening", { url: `http://${config.host}:${config.port}/`, tenants: config.orchestrator.tenantUrl });
   });
   server.on("error", (error) => {
     logger.error("the HTTP server could not start", { error, hint: "is PORT already in use?" });
