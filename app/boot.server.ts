@@ -72,6 +72,7 @@ export async function openOrchestratorFor(
     bindAddress: o.bindAddress,
     tenantUrl: o.tenantUrl,
     ...(o.proxy ? { proxy: o.proxy } : {}),
+    ...(o.customDomains ? { customDomains: o.customDomains } : {}),
     mail: config.mail,
     secretKey,
     concurrency: o.concurrency,

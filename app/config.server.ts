@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { hostPatternProblem, proxiedTenantUrl, type TenantProxySettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
+import { hostPatternProblem, proxiedTenantUrl, type CustomDomainSettings, type TenantProxySettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -150,6 +150,18 @@ const envSchema = z.object({
     .default("https://acme-v02.api.letsencrypt.org/directory"),
   ACME_CA_ROOT_FILE: z.string().min(1).optional(),
   ACME_EMAIL: z.email("must be an email address (the certificate authority's expiry notices go there)").optional(),
+  // Custom domains (issue 14): on with a target, which needs Caddy's routes (CADDY_ADMIN_URL).
+  TENANT_CUSTOM_DOMAIN_TARGET: z
+    .string()
+    .transform((v) => v.trim().toLowerCase().replace(/\.$/, ""))
+    .refine((v) => /^(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(v) && isIP(v) === 0, "must be a hostname customers point a CNAME at, e.g. tenants.erp.vendor.com")
+    .optional(),
+  CUSTOM_DOMAINS_PER_TENANT: wholeNumber(1, 100).default(2),
+  DNS_SERVERS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every(dnsServerValid), 'must be DNS servers as "ip" or "ip:port" separated by commas, e.g. 127.0.0.1:5353,[::1]:53')
+    .default([]),
 });
 
 export type AppConfig = {
@@ -180,6 +192,8 @@ export type AppConfig = {
     tenantUrl: string;
     /** Caddy's tenant routes (CADDY_ADMIN_URL with TENANT_HOST_PATTERN); absent: off. */
     proxy: TenantProxySettings | undefined;
+    /** Custom domains (TENANT_CUSTOM_DOMAIN_TARGET, with the proxy); absent: off. */
+    customDomains: CustomDomainSettings | undefined;
     /** Template variables the vendor overrides (image names). */
     templateValues: Record<string, string>;
     /** 32-byte key from SECRETS_KEY; absent: a key file under the data folder. */
@@ -258,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       bindAddress: e.TENANT_BIND_ADDRESS,
       tenantUrl: e.TENANT_URL ?? (proxy ? proxiedTenantUrl(proxy.hostPattern, proxy.listen) : "http://localhost:{port}/"),
       proxy,
+      customDomains: customDomainSettings(e, proxy),
       templateValues: {
         ...(e.TENANT_APP_IMAGE ? { APP_IMAGE: e.TENANT_APP_IMAGE } : {}),
         ...(e.TENANT_POSTGRES_IMAGE ? { POSTGRES_IMAGE: e.TENANT_POSTGRES_IMAGE } : {}),
@@ -399,6 +414,27 @@ function redactIfSecret(key: string, value: string): string {
   if (key === "PORTAINER_URL") return value.replace(/\/\/[^@/]*@/, "//***@");
   if (key === "SMTP_URL") return value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   return key === "DATABASE_URL" ? value.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@") : value;
+}
+
+// "1.2.3.4", "1.2.3.4:53", "::1" or "[::1]:53", as node:dns's setServers takes them.
+function dnsServerValid(server: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  const v4 = /^([\d.]+)(?::(\d{1,5}))?$/.exec(server);
+  const [address, port] = bracketed ? [bracketed[1]!, bracketed[2]] : v4 ? [v4[1]!, v4[2]] : [server, undefined];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return false;
+  return bracketed || !v4 ? isIP(address) === 6 : isIP(address) === 4;
+}
+
+// Custom domains need Caddy's routes (a domain is enabled as a host of its tenant's route).
+function customDomainSettings(e: Env, proxy: TenantProxySettings | undefined): CustomDomainSettings | undefined {
+  if (!e.TENANT_CUSTOM_DOMAIN_TARGET) return undefined;
+  if (!proxy) {
+    throw new ConfigError(
+      'Invalid configuration. Fix these environment variables (see README.md, "Configuration"):\n' +
+        "  - TENANT_CUSTOM_DOMAIN_TARGET: needs Caddy's tenant routes (CADDY_ADMIN_URL and TENANT_HOST_PATTERN); or unset TENANT_CUSTOM_DOMAIN_TARGET",
+    );
+  }
+  return { target: e.TENANT_CUSTOM_DOMAIN_TARGET, perTenant: e.CUSTOM_DOMAINS_PER_TENANT, dnsServers: e.DNS_SERVERS };
 }
 
 // Caddy's routes need both the admin address and the hostname pattern; one alone is a mistake.
