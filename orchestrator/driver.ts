@@ -1,6 +1,7 @@
 // The one interface every way of running stacks implements: the Docker Engine API (dockerode)
 // and Portainer. Every operation is idempotent ("inspect, then create if missing"; removing what is
 // already gone succeeds), so the job engine can retry any of them after a crash.
+import type { Readable } from "node:stream";
 import type { StackSpec } from "./stack-spec.ts";
 
 export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -63,6 +64,23 @@ export interface ExecOptions {
   env?: Record<string, string>;
 }
 
+export interface ExecStreamOptions {
+  command: string[];
+  user?: string;
+  /**
+   * Streamed to the process's standard input, then closed (a restore's dump). Through Portainer it
+   * is handed over as files in the container first (portainer/exec.ts).
+   */
+  stdin?: Readable;
+}
+
+/** A command's output as it comes: stdout streamed (never held whole), stderr kept (its end). */
+export interface ExecStream {
+  stdout: Readable;
+  /** Settles once the output has ended and the engine has the exit code. */
+  done: Promise<{ exitCode: number; stderr: string }>;
+}
+
 export interface StackDriver {
   readonly kind: "docker" | "portainer";
   /** Throws EngineUnavailableError when the engine does not answer. */
@@ -84,6 +102,8 @@ export interface StackDriver {
   logs(project: string, service: string, options?: { tail?: number }): Promise<string>;
   /** Runs a command in a service's running container. */
   exec(project: string, service: string, options: ExecOptions): Promise<ExecResult>;
+  /** Runs a command in a service's running container, its output streamed (dumps of any size). */
+  execStream(project: string, service: string, options: ExecStreamOptions): Promise<ExecStream>;
   /** Memory and CPU use of the project's running containers (optional: not every driver can). */
   usage?(project: string): Promise<ContainerUsage[]>;
   /** Bytes used by the project's volumes; null when the engine cannot tell (optional). */

@@ -14,10 +14,11 @@
 //   shared with the Portainer driver (../engine-api/), here over the socket (engine.ts).
 import type Dockerode from "dockerode";
 import { systemClock, type Clock } from "../clock.ts";
-import type { ExecOptions, StackDriver } from "../driver.ts";
+import type { ExecOptions, ExecStreamOptions, StackDriver } from "../driver.ts";
 import { projectContainers, removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
 import { projectDiskUsage } from "../engine-api/disk.ts";
 import { runExec } from "../engine-api/exec.ts";
+import { runExecStream } from "../engine-api/exec-stream.ts";
 import { engineInventory } from "../engine-api/inventory.ts";
 import { decodeDependsOn, DRIVER_LABELS } from "../engine-api/labels.ts";
 import { serviceLogs } from "../engine-api/logs.ts";
@@ -146,6 +147,11 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
     async exec(project: string, service: string, execOptions: ExecOptions) {
       const c = await runningServiceContainer(engine, project, service);
       return runExec(engine, c, execOptions, { timeoutMs: execTimeoutMs, clock });
+    },
+
+    async execStream(project: string, service: string, streamOptions: ExecStreamOptions) {
+      const c = await runningServiceContainer(engine, project, service);
+      return runExecStream(engine, c, streamOptions, { clock });
     },
 
     publishedPorts: () => publishedPorts(engine),

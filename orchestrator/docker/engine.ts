@@ -83,6 +83,14 @@ export function dockerEngineApi(docker: Dockerode): EngineApi {
       return readToEnd(stream, run);
     },
 
+    async startExecStream(execId, run) {
+      const stream = await dockerCall(`running ${run.label}`, () => docker.getExec(execId).start({ hijack: true, stdin: run.stdin !== undefined }));
+      // Our side closes when the input ends (the process then sees its end); no input: closed now.
+      if (run.stdin) run.stdin.pipe(stream);
+      else stream.end();
+      return stream;
+    },
+
     inspectExec: (execId, label) => dockerCall(`inspecting the exec of ${label}`, () => docker.getExec(execId).inspect()),
 
     removeContainer: (id, name) =>

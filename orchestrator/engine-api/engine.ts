@@ -4,6 +4,7 @@
 // (containers, state and health, ports, usage, logs, exec) and the removal of a project's leftovers
 // is written once over this interface, in this folder. Implementations translate their failures
 // into the orchestrator's errors (orchestrator/errors.ts) before anything here sees them.
+import type { Readable } from "node:stream";
 import type { ContainerInspect, ContainerSummary, ExecInspect, StatsSample } from "./wire.ts";
 
 /**
@@ -70,6 +71,11 @@ export interface EngineApi {
   createExec(containerId: string, containerName: string, spec: ExecSpec): Promise<string>;
   /** Starts it, hands it `run.stdin` if any, and returns its output (multiplexed) once it is over. */
   startExec(execId: string, run: ExecRun): Promise<Buffer>;
+  /**
+   * Starts it with `stdin` (if any) piped to the process, and returns its output (multiplexed) as
+   * a stream, which ends when the process has closed it. Never repeated.
+   */
+  startExecStream(execId: string, run: { stdin?: Readable; label: string }): Promise<Readable>;
   inspectExec(execId: string, label: string): Promise<ExecInspect>;
   /** Removals, each done when the resource is already gone. A container goes with its anonymous volumes. */
   removeContainer(id: string, name: string): Promise<void>;

@@ -1,6 +1,8 @@
 // Portainer's HTTP API with fetch: credentials on every call (session.ts), a timeout on each,
 // repeats when Portainer does not answer (only where repeating is safe), every error status
 // turned into our errors (errors.ts) and every JSON answer checked (schemas.ts).
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { DriverError } from "../errors.ts";
@@ -114,6 +116,38 @@ export class PortainerClient {
     await this.#call(call);
   }
 
+  /**
+   * Calls once (never repeated: an exec started twice would run twice) and returns the answer's
+   * body as a stream, for output of any size (a tenant backup's dump). No timeout bounds the body:
+   * `call.signal` does. A 401 to a JWT renews it and sends the request again (Portainer refused it
+   * before forwarding anything).
+   */
+  async stream(call: Call): Promise<Readable> {
+    try {
+      return await this.#stream(call);
+    } catch (err) {
+      if (err instanceof NoAnswer) throw unreachable(err.cause, this.target, call.action, 1);
+      throw err;
+    }
+  }
+
+  async #stream(call: Call): Promise<Readable> {
+    const first = call.anonymous ? null : await this.#session.authorise(call.signal);
+    let response = await this.#fetch(call, first?.headers ?? {}, call.signal);
+    if (response.status === 401 && first && this.#session.renewable) {
+      await response.body?.cancel();
+      await this.#session.renew(first.token, call.signal);
+      const second = await this.#session.authorise(call.signal);
+      response = await this.#fetch(call, second.headers, call.signal);
+    }
+    if (response.status < 200 || response.status >= 300) {
+      const answer = { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+      if (GATEWAY_STATUSES.has(answer.status)) throw gatewayError(answer.status, this.target, call.action, 1);
+      throw apiError(answer.status, this.#errorBody(answer), call.action, call.secrets ?? []);
+    }
+    return response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([]);
+  }
+
   async #call(call: Call): Promise<Answer> {
     const method = call.method ?? "GET";
     const idempotent = call.idempotent ?? method === "GET";
@@ -150,6 +184,19 @@ export class PortainerClient {
   }
 
   async #exchange(call: Call, credentials: Record<string, string>): Promise<Answer> {
+    const timeout = AbortSignal.timeout(call.timeoutMs ?? this.#timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    const response = await this.#fetch(call, credentials, signal);
+    try {
+      return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+    } catch (err) {
+      call.signal?.throwIfAborted();
+      throw new NoAnswer(err);
+    }
+  }
+
+  /** One request; its body is left to the caller. */
+  async #fetch(call: Call, credentials: Record<string, string>, signal: AbortSignal | undefined): Promise<Response> {
     const url = new URL(`${this.#base}${call.path}`);
     for (const [key, value] of Object.entries(call.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -163,12 +210,9 @@ export class PortainerClient {
       headers["Content-Type"] = call.body.contentType;
       body = new Blob([new Uint8Array(call.body.bytes)]);
     }
-    const timeout = AbortSignal.timeout(call.timeoutMs ?? this.#timeoutMs);
-    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     try {
       // Never follow a redirect: it would carry the API key to wherever it points.
-      const response = await fetch(url, { method: call.method ?? "GET", headers, body: body ?? null, signal, redirect: "manual" });
-      return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+      return await fetch(url, { method: call.method ?? "GET", headers, body: body ?? null, signal: signal ?? null, redirect: "manual" });
     } catch (err) {
       // The job's own abort (deadline, lease lost) is not Portainer's failure.
       call.signal?.throwIfAborted();

@@ -3,6 +3,7 @@
 // (../engine-api/engine.ts), so it reads containers, logs, stats and exec results with the same
 // code as the Docker driver. Docker's own errors come back through Portainer unchanged and are
 // translated by the client (errors.ts); a 404 on a read or a removal means "gone".
+import type { Readable } from "node:stream";
 import type { EngineApi, ExecRun, ExecSpec, LabelledResource, VolumeSize } from "../engine-api/engine.ts";
 import { volumeSizesOf } from "../engine-api/disk.ts";
 import { execTimedOut } from "../engine-api/exec.ts";
@@ -130,6 +131,14 @@ export class DockerProxy implements EngineApi {
       if (err instanceof PortainerUnreachableError && err.failure === "timeout") throw execTimedOut(run, err);
       throw err;
     }
+  }
+
+  async startExecStream(execId: string, run: { stdin?: Readable; label: string }): Promise<Readable> {
+    if (run.stdin !== undefined) throw new Error("Portainer's Docker proxy cannot carry standard input; hand it over as files (exec.ts).");
+    // Never repeated: that would run the command twice.
+    return this.client.stream(
+      this.call(`/exec/${encodeURIComponent(execId)}/start`, { method: "POST", json: { Detach: false, Tty: false }, action: `running ${run.label}` }),
+    );
   }
 
   inspectExec(execId: string, label: string) {

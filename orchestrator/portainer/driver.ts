@@ -17,7 +17,7 @@
 // - remove deletes the stack (Portainer keeps named volumes), then removes what is left with the
 //   project label and, if asked, the volumes, through the Docker proxy.
 import { systemClock, type Clock } from "../clock.ts";
-import type { ExecOptions, StackDriver, StackStatus } from "../driver.ts";
+import type { ExecOptions, ExecStreamOptions, StackDriver, StackStatus } from "../driver.ts";
 import { removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
 import { projectDiskUsage } from "../engine-api/disk.ts";
 import { engineInventory } from "../engine-api/inventory.ts";
@@ -32,7 +32,7 @@ import { PortainerClient } from "./client.ts";
 import { converge, deployStack } from "./deploy.ts";
 import { describeChoice, resolveEnvironment, type Environment, type EnvironmentChoice } from "./environment.ts";
 import { PortainerApiError } from "./errors.ts";
-import { runExecThroughProxy } from "./exec.ts";
+import { runExecStreamThroughProxy, runExecThroughProxy } from "./exec.ts";
 import { assertStackName, madeByTenantry, notOursError, servicesOf } from "./names.ts";
 import { STACK_STATUS, type Stack } from "./schemas.ts";
 import type { PortainerCredentials } from "./session.ts";
@@ -170,6 +170,12 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
       const env = await environment();
       const c = await runningServiceContainer(env.proxy, project, service);
       return runExecThroughProxy(env.proxy, c, execOptions, execLimits);
+    },
+
+    async execStream(project, service, streamOptions: ExecStreamOptions) {
+      const env = await environment();
+      const c = await runningServiceContainer(env.proxy, project, service);
+      return runExecStreamThroughProxy(env.proxy, c, streamOptions, execLimits);
     },
 
     async usage(project) {

@@ -154,6 +154,17 @@ export const manifestSchema = z
     initialUser: initialUserSchema,
     /** Absent: a terminated tenant is removed without a final dump. */
     dump: dumpSchema.optional(),
+    /**
+     * How a tenant backup is loaded back (orchestrator/tenant-backup/): `command` runs like the dump's,
+     * reads the dump on its standard input and replaces the app's database with it (dropped and
+     * created again first). Absent: tenant backups cannot be restored.
+     */
+    restore: dumpSchema.optional(),
+    /**
+     * Exact row counts of the app's tables, recorded with each tenant backup: `command` prints one
+     * line per table, "<table>\t<count>". Absent: backups record no counts.
+     */
+    rowCounts: dumpSchema.optional(),
   })
   .superRefine((manifest, context) => {
     const names = manifest.variables.map((variable) => variable.name);

@@ -7,7 +7,7 @@ import { LABELS, type NetworkSpec, type StackSpec, type VolumeSpec } from "../st
 import { isMap } from "./compose-subset.ts";
 import { toComposeText } from "./compose-text.ts";
 import { inDependencyOrder } from "./dependency-order.ts";
-import { renderDump, type DumpPlan } from "./dump.ts";
+import { renderCommandSection, renderDump, type DumpPlan } from "./dump.ts";
 import { renderInitialUser, type InitialUserPlan } from "./initial-user.ts";
 import type { Manifest } from "./manifest.ts";
 import { mapStrings, substitutePlaceholders, type Tree } from "./placeholders.ts";
@@ -33,6 +33,10 @@ export interface RenderedTenant {
   initialUser: InitialUserPlan;
   /** How to take the final dump of the tenant's database; null when the template has no `dump`. */
   dump: DumpPlan | null;
+  /** How a tenant backup is loaded back; null when the template has no `restore`. */
+  restore: DumpPlan | null;
+  /** How the app's tables are counted for a tenant backup; null when the template has no `rowCounts`. */
+  rowCounts: DumpPlan | null;
 }
 
 /** The tenant's stack as the drivers take it. */
@@ -171,6 +175,8 @@ export function renderWithValues(template: Template, tenantId: string, values: R
     readiness: renderReadinessChecks(template.manifest, values, stack),
     initialUser: renderInitialUser(template.manifest, values),
     dump: renderDump(template.manifest, values),
+    restore: renderCommandSection(template.manifest, "restore", values),
+    rowCounts: renderCommandSection(template.manifest, "rowCounts", values),
   };
 }
 

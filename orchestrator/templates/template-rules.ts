@@ -52,6 +52,8 @@ function variableProblems(manifest: Manifest, compose: TreeMap, composeFile: str
     ),
     { command: manifest.initialUser.command, where: "manifest.json initialUser.command" },
     ...(manifest.dump ? [{ command: manifest.dump.command, where: "manifest.json dump.command" }] : []),
+    ...(manifest.restore ? [{ command: manifest.restore.command, where: "manifest.json restore.command" }] : []),
+    ...(manifest.rowCounts ? [{ command: manifest.rowCounts.command, where: "manifest.json rowCounts.command" }] : []),
   ];
   for (const { command, where } of commands) {
     command.forEach((part, index) => {
@@ -79,6 +81,8 @@ function roleProblems(manifest: Manifest, services: TreeMap, problems: string[])
     ...manifest.readiness.map((check, index) => ({ service: check.service, where: `readiness[${index}].service` })),
     { service: manifest.initialUser.service, where: "initialUser.service" },
     ...(manifest.dump ? [{ service: manifest.dump.service, where: "dump.service" }] : []),
+    ...(manifest.restore ? [{ service: manifest.restore.service, where: "restore.service" }] : []),
+    ...(manifest.rowCounts ? [{ service: manifest.rowCounts.service, where: "rowCounts.service" }] : []),
   ];
   for (const { service, where } of references) {
     if (!(service in services)) problems.push(`manifest.json ${where} names "${service}", which is not a service (services: ${known})`);

@@ -3,6 +3,7 @@
 // stdin, suspended, resumed, removed; and the failures the job engine must tell apart. Where
 // Portainer's semantics differ from the Docker engine's (its stop removes the containers), the
 // contract states what both guarantee: nothing runs after stop, the data survives it.
+import { Readable } from "node:stream";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackDriver } from "../../orchestrator/driver.ts";
@@ -20,6 +21,12 @@ export interface ContractSubject {
   /** When the driver goes through Portainer: the double, whose stack list is checked too. */
   double?: PortainerDouble;
   teardown(): Promise<void>;
+}
+
+async function text(stream: Readable): Promise<string> {
+  let out = "";
+  for await (const chunk of stream) out += (chunk as Buffer).toString("utf8");
+  return out;
 }
 
 /** Everything of the project on the engine, by label: containers, networks, volumes. */
@@ -167,6 +174,54 @@ export function driverContract(name: string, makeSubject: () => Promise<Contract
       for await (const chunk of await events) raw += chunk.toString();
       expect(raw).toContain("exec_create");
       for (const value of [password, hash]) expect(raw).not.toContain(value);
+    });
+
+    it("streams a command's input and output of any size (a restore's dump in, a dump out); stderr and the exit code after", async () => {
+      const project = tenant.stack.project;
+      const rows = 120_000;
+      // About 20 MB: through Portainer, three parts of the input handed over as files.
+      async function* sql() {
+        yield "CREATE TABLE stream_check (id integer PRIMARY KEY, body text);\nCOPY stream_check (id, body) FROM stdin;\n";
+        for (let at = 1; at <= rows; at += 1000) {
+          let chunk = "";
+          for (let id = at; id < at + 1000 && id <= rows; id++) chunk += `${id}\trow ${id} ${"x".repeat(140)}\n`;
+          yield chunk;
+        }
+        yield "\\.\n";
+      }
+      const load = await driver.execStream(project, "postgres", {
+        command: ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app"],
+        user: "postgres",
+        stdin: Readable.from(sql()),
+      });
+      const loadOutput = await text(load.stdout);
+      expect(await load.done).toEqual({ exitCode: 0, stderr: "" });
+      expect(loadOutput).toBe("");
+
+      const dump = await driver.execStream(project, "postgres", {
+        command: ["pg_dump", "--no-owner", "-U", "app", "-d", "app", "-t", "stream_check"],
+        user: "postgres",
+      });
+      let bytes = 0;
+      let tail = "";
+      for await (const chunk of dump.stdout) {
+        bytes += (chunk as Buffer).length;
+        tail = (tail + (chunk as Buffer).toString("latin1")).slice(-4096);
+      }
+      expect(await dump.done).toEqual({ exitCode: 0, stderr: "" });
+      expect(bytes).toBeGreaterThan(rows * 140);
+      expect(tail).toContain(`${rows}\trow ${rows} `);
+
+      const failed = await driver.execStream(project, "postgres", { command: ["psql", "-X", "-U", "app", "-d", "app", "-c", "SELECT nope"], user: "postgres" });
+      await text(failed.stdout);
+      const outcome = await failed.done;
+      expect(outcome.exitCode).not.toBe(0);
+      expect(outcome.stderr).toContain('column "nope" does not exist');
+
+      // Nothing of the input is left in the container (Portainer's hand-over files are gone).
+      const leftover = await driver.exec(project, "postgres", { command: ["sh", "-c", "ls -a /tmp"], user: "postgres" });
+      expect(leftover.stdout).not.toContain(".tenantry-stdin");
+      await driver.exec(project, "postgres", { command: ["psql", "-X", "-U", "app", "-d", "app", "-c", "DROP TABLE stream_check"], user: "postgres" });
     });
 
     it("stop leaves nothing running and keeps the data; start brings the app back", async () => {
