@@ -1,0 +1,269 @@
+// Issue 14, must-show 5: the quick start's tenant answers at http://<slug>.localhost:8080/ in
+// Chromium and the credentials email gives that address. The portal is started the way `npm start`
+// starts it, through scripts/start-caddy.sh (which starts Debian's Caddy on its own admin port, then
+// the portal with the proxy settings, and stops Caddy after the portal), with the sources through
+// tsx instead of the compiled dist/ (building in a test would rewrite the shared build folders).
+// The tenants' port is 8080, as the quick start uses it: a machine where 8080 is taken fails the
+// test with a message. Then Ctrl-C (SIGINT to the process group) stops the portal and Caddy, with
+// no Caddy left behind. Cheaper cases: Caddy missing (CADDY_PATH pointing nowhere) and its port
+// taken both start the portal on host ports with the one fallback line; a vendor's own
+// TENANT_HOST_PATTERN / TENANT_PROXY_LISTEN win over the quick start's.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Browser } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser.ts";
+import { postSignup, repoRoot } from "../support/portal.ts";
+import { docker, LOCAL_IMAGES } from "../support/tenant-engine.ts";
+
+const run = promisify(execFile);
+const TENANTS_PORT = 8080;
+
+/** Listens on 127.0.0.1:port to see whether it is free; resolves the listening server, or null. */
+function holdPort(port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = await holdPort(port);
+  if (!server) return false;
+  await new Promise((resolve) => server.close(resolve));
+  return true;
+}
+
+// Helper C's ports (47800-47899): each test takes the next free one.
+let nextPort = 47800 + (process.pid % 20);
+async function freePortOfC(): Promise<number> {
+  for (; nextPort <= 47899; nextPort++) if (await portIsFree(nextPort)) return nextPort++;
+  throw new Error("no free port left in 47800-47899");
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type QuickStart = { child: ChildProcess; portalUrl: string; dataDir: string; env: NodeJS.ProcessEnv; output(): string; exited: Promise<number | null> };
+const started: QuickStart[] = [];
+const tempDirs: string[] = [];
+const projects: string[] = [];
+
+/** scripts/start-caddy.sh with the portal as `npm start` runs them, in a process group of their own. */
+async function startQuickStart(extra: Record<string, string>, again?: QuickStart): Promise<QuickStart> {
+  const dataDir = again?.dataDir ?? (await mkdtemp(path.join(tmpdir(), "tenantry-quick-proxy-")));
+  if (!again) tempDirs.push(dataDir);
+  const port = await freePortOfC();
+  const env: NodeJS.ProcessEnv = again ? { ...again.env, PORT: String(port) } : {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    NODE_ENV: "production",
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    QUICK_START_CADDY_ADMIN: `127.0.0.1:${await freePortOfC()}`,
+    // The scheduler's passes are not what this test is about (its reconcile pass would look at
+    // every stack of the engine); the worker runs, as in `npm start`.
+    SCHEDULER: "false",
+    ...LOCAL_IMAGES,
+    ...(process.env.CADDY_PATH ? { CADDY_PATH: process.env.CADDY_PATH } : {}),
+    ...extra,
+  };
+  const child = spawn("bash", ["scripts/start-caddy.sh", process.execPath, "--import", "tsx", "app/server.ts"], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const quick: QuickStart = { child, portalUrl: `http://127.0.0.1:${port}`, dataDir, env, output: () => output, exited };
+  started.push(quick);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the quick start exited with ${child.exitCode} before the portal answered:\n${output}`);
+    if (await fetch(`${quick.portalUrl}/healthz`).then((r) => r.status === 200, () => false)) return quick;
+    if (Date.now() > deadline) throw new Error(`the portal did not answer within 90 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Ctrl-C in the terminal: SIGINT to the whole process group; resolves the exit code. */
+async function pressCtrlC(quick: QuickStart): Promise<number | null> {
+  process.kill(-quick.child.pid!, "SIGINT");
+  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 40_000));
+  const code = await Promise.race([quick.exited, timeout]);
+  if (code === "timeout") throw new Error(`the quick start did not stop within 40 s of Ctrl-C:\n${quick.output().slice(-3000)}`);
+  return code;
+}
+
+async function caddyPidOf(quick: QuickStart): Promise<number> {
+  return Number((await readFile(path.join(quick.dataDir, "caddy", "caddy.pid"), "utf8")).trim());
+}
+
+/** The portal's "Tenantry is listening" line (JSON): the tenants' address template. */
+function tenantsTemplate(quick: QuickStart): string | undefined {
+  const line = quick.output().split("\n").find((l) => l.includes('"Tenantry is listening"'));
+  return line ? (JSON.parse(line) as { tenants?: string }).tenants : undefined;
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, quick: QuickStart, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${quick.output().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+afterAll(async () => {
+  for (const quick of started) {
+    if (quick.child.exitCode === null && quick.child.signalCode === null) {
+      try {
+        process.kill(-quick.child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    // A Caddy of this test that outlived its wrapper (a failed run): stopped by its pid.
+    const caddyPid = await caddyPidOf(quick).catch(() => 0);
+    if (caddyPid > 0 && alive(caddyPid)) process.kill(caddyPid, "SIGKILL");
+  }
+  for (const project of projects) {
+    const filters = { label: [`com.docker.compose.project=${project}`] };
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
+    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+  }
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe("the quick start's reverse proxy (npm start → scripts/start-caddy.sh)", () => {
+  it("without Caddy (CADDY_PATH pointing nowhere) the portal starts on host ports and says so in one line", async () => {
+    const quick = await startQuickStart({ CADDY_PATH: "/nonexistent/caddy", WORKER: "false" });
+    expect(quick.output()).toContain(
+      "start: no reverse proxy: CADDY_PATH=/nonexistent/caddy is not an executable file. Tenants get host ports (http://localhost:<port>/) instead of http://<slug>.localhost:8080/. To fix: point CADDY_PATH at Caddy's binary",
+    );
+    await until(async () => tenantsTemplate(quick), "the portal's listening line", quick, 10_000);
+    expect(tenantsTemplate(quick)).toBe("http://localhost:{port}/");
+    // No hostname pattern reached the portal: Caddy's ask endpoint is not served.
+    expect((await fetch(`${quick.portalUrl}/_caddy/ask?domain=x.localhost`)).status).toBe(404);
+    expect(await pressCtrlC(quick)).toBe(0);
+  }, 120_000);
+
+  it("with the tenants' port taken, Caddy cannot start: the same fallback, naming the port and what to do", async () => {
+    const takenPort = await freePortOfC();
+    const holder = (await holdPort(takenPort))!;
+    try {
+      const quick = await startQuickStart({ TENANT_PROXY_LISTEN: `127.0.0.1:${takenPort}`, WORKER: "false" });
+      expect(quick.output()).toMatch(
+        new RegExp(`start: no reverse proxy: Caddy did not start \\(.*address already in use\\)\\. Tenants get host ports .* instead of http://<slug>\\.localhost:${takenPort}/\\. To fix: free the port`),
+      );
+      await until(async () => tenantsTemplate(quick), "the portal's listening line", quick, 10_000);
+      expect(tenantsTemplate(quick)).toBe("http://localhost:{port}/");
+      expect(await pressCtrlC(quick)).toBe(0);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 120_000);
+
+  it("a vendor's own hostname pattern and tenants' address win over the quick start's", async () => {
+    const listenPort = await freePortOfC();
+    const quick = await startQuickStart({ TENANT_HOST_PATTERN: "{slug}.vendor.test", TENANT_PROXY_LISTEN: `127.0.0.1:${listenPort}`, WORKER: "false" });
+    expect(quick.output()).toContain(`start: Caddy (quick start) runs: tenants answer at http://<slug>.vendor.test:${listenPort}/`);
+    await until(async () => tenantsTemplate(quick), "the portal's listening line", quick, 10_000);
+    expect(tenantsTemplate(quick)).toBe(`http://{slug}.vendor.test:${listenPort}/`);
+    // Caddy holds the vendor's port from its start on.
+    expect(await portIsFree(listenPort)).toBe(false);
+    const caddyPid = await caddyPidOf(quick);
+    expect(await pressCtrlC(quick)).toBe(0);
+    expect(alive(caddyPid)).toBe(false);
+    expect(await portIsFree(listenPort)).toBe(true);
+  }, 120_000);
+
+  describe("on port 8080, as the quick start runs", () => {
+    let browser: Browser | undefined;
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it("a new tenant answers at http://<slug>.localhost:8080/ in Chromium, the credentials email gives that address, Ctrl-C leaves no Caddy", async () => {
+      if (!(await portIsFree(TENANTS_PORT))) {
+        throw new Error(
+          `Port ${TENANTS_PORT} on 127.0.0.1 is taken: the quick start's tenants answer there, so this test needs it. ` +
+            `Stop what holds it (ss -ltnp 'sport = :${TENANTS_PORT}') and run the test again.`,
+        );
+      }
+      const company = `C Quick Proxy ${randomBytes(3).toString("hex")}`;
+      const slug = company.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+      projects.push(`client-${slug}`);
+      const tenantAddress = `http://${slug}.localhost:${TENANTS_PORT}/`;
+      const quick = await startQuickStart({ TENANT_PORT_RANGE: "47850-47899" });
+      expect(quick.output()).toContain("start: Caddy (quick start) runs: tenants answer at http://<slug>.localhost:8080/");
+      await until(async () => tenantsTemplate(quick), "the portal's listening line", quick, 10_000);
+      expect(tenantsTemplate(quick)).toBe("http://{slug}.localhost:8080/");
+
+      const id = randomBytes(4).toString("hex");
+      const response = await postSignup(quick.portalUrl, {
+        firstName: "Cora",
+        lastName: "Proxy",
+        email: `c.${id}@example.com`,
+        company,
+        phone: "+33612345678",
+        acceptTerms: "on",
+        signupKey: `quick-proxy-${id}-0123456789`,
+      });
+      expect(response.status).toBe(303);
+
+      // The development mailbox, read as the quick start's user reads it.
+      const npm = (...args: string[]) => run("npm", ["run", "--silent", ...args], { cwd: repoRoot, env: quick.env, timeout: 120_000 });
+      await until(async () => (await npm("mailbox")).stdout.includes(`Your instance for ${company} is ready`), "the credentials email", quick);
+      const email = (await npm("mailbox", "--", "last")).stdout;
+      expect(email).toContain(`Subject: Your instance for ${company} is ready`);
+      expect(email).toContain(tenantAddress);
+      expect(email).not.toMatch(/http:\/\/localhost:\d+\//);
+
+      browser = await launchChromium();
+      const page = await browser.newPage();
+      const answer = await page.goto(tenantAddress);
+      expect(answer?.status()).toBe(200);
+      expect(answer?.headers()["server"]).toBe("Caddy");
+      expect(await page.locator("h1").first().textContent()).toBe("Sign in / Connexion");
+      expect(page.url()).toBe(tenantAddress);
+      await page.close();
+
+      const caddyPid = await caddyPidOf(quick);
+      expect(alive(caddyPid)).toBe(true);
+      expect(await pressCtrlC(quick)).toBe(0);
+      expect(alive(caddyPid)).toBe(false);
+      expect(await portIsFree(TENANTS_PORT)).toBe(true);
+
+      // `npm start` again on the same data: the tenant answers at once (the scheduler, and so the
+      // reconciler, is off here: the route comes from Caddy's saved configuration).
+      const again = await startQuickStart({}, quick);
+      expect(again.output()).toContain("tenant routes kept from its last run: 1,");
+      const back = await browser.newPage();
+      expect((await back.goto(tenantAddress))?.status()).toBe(200);
+      expect(await back.locator("h1").first().textContent()).toBe("Sign in / Connexion");
+      await back.close();
+      const secondCaddy = await caddyPidOf(again);
+      expect(await pressCtrlC(again)).toBe(0);
+      expect(alive(secondCaddy)).toBe(false);
+      expect(await portIsFree(TENANTS_PORT)).toBe(true);
+    }, 480_000);
+  });
+});
