@@ -83,6 +83,8 @@ export {
 export * from "./proxy/index.ts";
 // Issue 14, second block: tenant routes kept by jobs and the reconciler; the tenants' address with the proxy on.
 export { proxiedTenantUrl, suspendedPageHtml, type TenantProxySettings } from "./proxy/route-exports.ts";
+// A tenant's address from the TENANT_URL template (the credentials email's, shown on the status page and in the console).
+export { tenantAppUrl } from "./lifecycle/context.ts";
 // Custom domains (issue 14): added by customers or admins, enabled once their DNS points at the target.
 export * from "./proxy/custom-domain-exports.ts";
 
