@@ -6,8 +6,10 @@ import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { adminTitle } from "~/admin/meta";
 import { assertCsrf, hasRole, requireAdmin, requireRole } from "~/admin/session.server";
+import { useAdmin } from "~/admin/use-admin";
 import { AuditTrail } from "~/components/admin/tenant/audit-trail";
 import { CustomerData } from "~/components/admin/tenant/customer-data";
+import { CustomDomains } from "~/components/custom-domains";
 import { UsageChart } from "~/components/admin/tenant/usage-chart";
 import { ContainersTable } from "~/components/admin/tenant/containers-table";
 import { EngineObservation } from "~/components/admin/tenant/engine-observation";
@@ -26,6 +28,7 @@ import { ActionRefused, performAdminAction, recordRefusal, type AdminMessage } f
 import { tenantAudit, tenantDetail } from "~/models/admin-tenants.server";
 import { tenantUsageSeries, USAGE_CHART_DAYS } from "~/models/admin-usage.server";
 import { customerDataStatus } from "~/models/customer-data.server";
+import { customDomainCard } from "~/models/custom-domains.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: adminTitle(matches, "nav.tenants", data?.tenant.slug) }];
 
@@ -35,12 +38,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const tenant = await tenantDetail(prisma, params.id ?? "");
   if (!tenant) throw notFound(adminTranslator(resolveLocale(request)));
   const now = context.services.now();
-  const [stack, usage, audit, usageSeries, dataRights] = await Promise.all([
+  const [stack, usage, audit, usageSeries, dataRights, customDomains] = await Promise.all([
     orchestrator.status(tenant.id).catch((error: Error) => ({ error: error.message })),
     orchestrator.usage(tenant.id).catch(() => []),
     tenantAudit(prisma, tenant.id),
     tenantUsageSeries(prisma, tenant.id, now),
     customerDataStatus(prisma, tenant.customerId),
+    customDomainCard(context.services, tenant.id),
   ]);
   return json({
     tenant,
@@ -52,6 +56,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     usageAsOf: now.toISOString(),
     usageDays: USAGE_CHART_DAYS,
     dataRights: dataRights ? { ...dataRights, email: tenant.customer.email } : null,
+    customDomains,
   });
 }
 
@@ -106,9 +111,11 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 const REFRESH_EVERY_MS = 2000;
 
 export default function TenantPage() {
-  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, usageDays, dataRights } = useLoaderData<typeof loader>();
+  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, usageDays, dataRights, customDomains } = useLoaderData<typeof loader>();
+  const locale = useLocale();
+  const { csrf } = useAdmin();
   const result = useActionData<typeof action>();
-  const t = adminTranslator(useLocale());
+  const t = adminTranslator(locale);
   const busy = !SETTLED.has(tenant.actualState) || tenant.jobs.some((j) => j.status === "queued" || j.status === "running");
   usePolling({ every: REFRESH_EVERY_MS, while: busy });
   const leaving = tenant.desiredState === "destroyed";
@@ -120,6 +127,9 @@ export default function TenantPage() {
       ) : null}
       {canAct && leaving && tenant.actualState === "failed" ? <RetryDestroy slug={tenant.slug} t={t} /> : null}
       <TenantFacts tenant={tenant} t={t} />
+      {customDomains ? (
+        <CustomDomains card={customDomains} action={`/admin/tenants/${tenant.id}/domains`} csrf={csrf} canEdit={canAct && tenant.actualState !== "destroyed" && !leaving} locale={locale} />
+      ) : null}
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
       <UsageChart points={usageSeries} days={usageDays} now={usageAsOf} t={t} />

@@ -3,10 +3,12 @@
 // It says what happens in public words (app/models/trial-status.server.ts); the internals of a
 // failure are in the console only.
 import { json, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { useLoaderData, useParams } from "@remix-run/react";
 import { usePolling } from "~/hooks/use-polling";
 import { translator, type MessageKey } from "~/i18n/messages";
 import { findTrialStatus } from "~/models/trial-status.server";
+import { CustomDomains } from "~/components/custom-domains";
+import { customDomainCard } from "~/models/custom-domains.server";
 import { useLocale } from "~/i18n/use-locale";
 
 export const meta: MetaFunction = () => [
@@ -22,11 +24,16 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const status = await findTrialStatus(context.services.prisma, params.token ?? "");
   if (!status) throw new Response("Not found", { status: 404 });
-  return json(status, { headers: { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+  // Custom domains (issue 14): the card, once the instance is up (null when the feature is off).
+  const tenant = await context.services.prisma.tenant.findUniqueOrThrow({ where: { statusToken: params.token ?? "" }, select: { id: true } });
+  const live = status.actualState === "active" || status.actualState === "suspended";
+  const customDomains = live ? await customDomainCard(context.services, tenant.id) : null;
+  return json({ ...status, customDomains }, { headers: { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
 }
 
 export default function TrialStatusPage() {
   const status = useLoaderData<typeof loader>();
+  const params = useParams();
   const locale = useLocale();
   const t = translator(locale);
   const settled = SETTLED.has(status.actualState);
@@ -76,6 +83,7 @@ export default function TrialStatusPage() {
       </div>
       {settled ? null : <p className="muted">{t("status.refreshing")}</p>}
       <p className="muted">{t("status.keep")}</p>
+      {status.customDomains ? <CustomDomains card={status.customDomains} action={`/trial/${params.token ?? ""}/domains`} canEdit locale={locale} /> : null}
     </section>
   );
 }
