@@ -1,10 +1,11 @@
 // Every setting Tenantry reads from its environment, validated once at boot. A bad value stops
 // the process with a message naming the variable, what is wrong and what is expected.
 // README.md's configuration table lists the same variables: keep them in step.
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { hostPatternProblem, proxiedTenantUrl, type CustomDomainSettings, type TenantProxySettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
+import { hostPatternProblem, proxiedTenantUrl, type CustomDomainSettings, type TenantProxySettings, type TenantTlsSettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -69,11 +70,12 @@ const envSchema = z.object({
     .string()
     .refine((v) => URL.canParse(v) && new URL(v).protocol === "http:", "must be Caddy's admin address as an http:// URL, e.g. http://127.0.0.1:2019")
     .optional(),
+  // The tenants' server's one address in Caddy; unset: :443 with TENANT_TLS on, :80 with it off.
   TENANT_PROXY_LISTEN: z
     .string()
     .regex(/^(\S*:)?\d{1,5}$/, "must be an address such as :80, :443 or 127.0.0.1:8080")
     .transform((v) => (v.includes(":") ? v : `:${v}`))
-    .default(":80"),
+    .optional(),
   TENANT_APP_IMAGE: z.string().min(1).optional(),
   TENANT_POSTGRES_IMAGE: z.string().min(1).optional(),
   SECRETS_KEY: z
@@ -143,7 +145,10 @@ const envSchema = z.object({
     .transform((v) => v.trim().toLowerCase())
     .optional(),
   // Tenants' certificates (issue 14): on demand from an ACME CA (gated by /_caddy/ask), or off.
-  TENANT_TLS: z.enum(["on-demand", "off"], { message: "must be on-demand or off" }).default("off"),
+  // files: the vendor's certificate (a wildcard) from TENANT_TLS_CERT_FILE and TENANT_TLS_KEY_FILE.
+  TENANT_TLS: z.enum(["on-demand", "files", "off"], { message: "must be on-demand, files or off" }).default("off"),
+  TENANT_TLS_CERT_FILE: z.string().min(1).optional(),
+  TENANT_TLS_KEY_FILE: z.string().min(1).optional(),
   ACME_DIRECTORY_URL: z
     .string()
     .refine((v) => URL.canParse(v) && new URL(v).protocol === "https:", "must be an https:// URL of an ACME directory, e.g. https://acme-v02.api.letsencrypt.org/directory")
@@ -190,7 +195,7 @@ export type AppConfig = {
     portRange: { first: number; last: number };
     bindAddress: string;
     tenantUrl: string;
-    /** Caddy's tenant routes (CADDY_ADMIN_URL with TENANT_HOST_PATTERN); absent: off. */
+    /** Caddy's tenant routes and certificates (CADDY_ADMIN_URL with TENANT_HOST_PATTERN, TENANT_PROXY_LISTEN, TENANT_TLS…); absent: off. */
     proxy: TenantProxySettings | undefined;
     /** Custom domains (TENANT_CUSTOM_DOMAIN_TARGET, with the proxy); absent: off. */
     customDomains: CustomDomainSettings | undefined;
@@ -216,8 +221,6 @@ export type AppConfig = {
   portalBackups: { dir: string; retentionDays: number };
   /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
   tenantHostPattern: string | undefined;
-  /** Tenants' certificates in Caddy (orchestrator's ensureTenantTls; the boot adds the ask URL, its own /_caddy/ask, and the proxy's listen address). */
-  tenantTls: { mode: "off" } | { mode: "on-demand"; acme: { directoryUrl: string; caRootFile: string | undefined; email: string | undefined } };
   mail: {
     /** Absent: messages go to the development mailbox (devMailboxDir), shown by `npm run mailbox`. */
     smtpUrl: string | undefined;
@@ -235,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
   );
-  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantTlsNeedsPattern).safeParse(present);
+  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantProxyRules).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -270,7 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       template: e.TENANT_TEMPLATE,
       portRange: (([first, last]) => ({ first: first!, last: last! }))(e.TENANT_PORT_RANGE.split("-").map(Number)),
       bindAddress: e.TENANT_BIND_ADDRESS,
-      tenantUrl: e.TENANT_URL ?? (proxy ? proxiedTenantUrl(proxy.hostPattern, proxy.listen) : "http://localhost:{port}/"),
+      tenantUrl: e.TENANT_URL ?? (proxy ? proxiedTenantUrl(proxy.hostPattern, proxy.listen, proxy.tls?.mode !== "off") : "http://localhost:{port}/"),
       proxy,
       customDomains: customDomainSettings(e, proxy),
       templateValues: {
@@ -311,10 +314,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
     tenantHostPattern: e.TENANT_HOST_PATTERN,
-    tenantTls:
-      e.TENANT_TLS === "off"
-        ? { mode: "off" }
-        : { mode: "on-demand", acme: { directoryUrl: e.ACME_DIRECTORY_URL, caRootFile: e.ACME_CA_ROOT_FILE ? path.resolve(e.ACME_CA_ROOT_FILE) : undefined, email: e.ACME_EMAIL } },
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
 }
@@ -388,11 +387,66 @@ function portainerSettingsComplete(e: Env, ctx: z.RefinementCtx): void {
   }
 }
 
-// On-demand certificates are only asked for through /_caddy/ask, which needs the hostname pattern.
-function tenantTlsNeedsPattern(e: Env, ctx: z.RefinementCtx): void {
+// The proxy's rules (issue 14): certificates are set in Caddy through its admin API; on-demand ones
+// are only asked for through /_caddy/ask (the hostname pattern, a portal Caddy reaches on loopback);
+// the tenants' server has one address, HTTPS with TLS on and plain HTTP with it off; with the proxy
+// on, the apps' ports stay on loopback.
+function tenantProxyRules(e: Env, ctx: z.RefinementCtx): void {
+  const issue = (key: keyof Env, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+  const tlsOn = e.TENANT_TLS !== "off";
   if (e.TENANT_TLS === "on-demand" && !e.TENANT_HOST_PATTERN) {
-    ctx.addIssue({ code: "custom", path: ["TENANT_TLS"], message: "on-demand needs TENANT_HOST_PATTERN (Caddy asks /_caddy/ask, which answers only with it), e.g. {slug}.apps.vendor.com" });
+    issue("TENANT_TLS", "on-demand needs TENANT_HOST_PATTERN (Caddy asks /_caddy/ask, which answers only with it), e.g. {slug}.apps.vendor.com");
   }
+  if (tlsOn && !e.CADDY_ADMIN_URL) {
+    issue("TENANT_TLS", `${e.TENANT_TLS} needs CADDY_ADMIN_URL: Tenantry sets the certificates in Caddy through its admin API (or set TENANT_TLS=off when you run the proxy yourself)`);
+  }
+  if (e.TENANT_TLS === "on-demand" && typeof e.HOST === "string" && loopbackAskHost(e.HOST) === null) {
+    issue("HOST", "must be reachable on loopback (127.0.0.1, ::1, 0.0.0.0, :: or localhost) with TENANT_TLS=on-demand: Caddy asks the portal's /_caddy/ask on this machine, which answers loopback connections only");
+  }
+  if (e.TENANT_TLS === "files") {
+    for (const key of ["TENANT_TLS_CERT_FILE", "TENANT_TLS_KEY_FILE"] as const) {
+      const problem = pemFileProblem(e[key]);
+      if (problem) issue(key, `${problem} (TENANT_TLS=files: ${key === "TENANT_TLS_CERT_FILE" ? "the certificate for your tenants' hostnames, e.g. *.apps.vendor.com, with its chain" : "its private key"}, in PEM; Caddy reads it too)`);
+    }
+  }
+  // (Refinements also run when a field failed its own check: read its value with care.)
+  const listenPort = /:(\d{1,5})$/.exec(e.TENANT_PROXY_LISTEN ?? "")?.[1];
+  if (e.CADDY_ADMIN_URL && listenPort) {
+    const port = Number(listenPort);
+    if (tlsOn && port === 80) {
+      issue("TENANT_PROXY_LISTEN", `port 80 is Caddy's plain-HTTP port, but TENANT_TLS=${e.TENANT_TLS} serves HTTPS: use :443 (the default with TLS on) or another port such as :8443; or set TENANT_TLS=off`);
+    }
+    if (!tlsOn && port === 443) {
+      issue("TENANT_PROXY_LISTEN", "port 443 is HTTPS's, but TENANT_TLS=off serves plain HTTP: use :80 (the default with TLS off) or another port such as 127.0.0.1:8080; or set TENANT_TLS to on-demand or files");
+    }
+  }
+  if (e.CADDY_ADMIN_URL && typeof e.TENANT_BIND_ADDRESS === "string" && !isLoopbackAddress(e.TENANT_BIND_ADDRESS)) {
+    issue("TENANT_BIND_ADDRESS", "must be a loopback address (127.0.0.1 or ::1) with CADDY_ADMIN_URL set: Caddy reaches each tenant's app on a loopback-only port, and an app published on another address would be reachable without the proxy (and its HTTPS)");
+  }
+}
+
+function isLoopbackAddress(address: string): boolean {
+  const bare = address.replace(/^\[(.*)\]$/, "$1");
+  return (isIP(bare) === 4 && bare.startsWith("127.")) || bare === "::1";
+}
+
+/** Where Caddy reaches the portal's /_caddy/ask when it listens on `host` (null: not on loopback). */
+function loopbackAskHost(host: string): string | null {
+  if (host === "0.0.0.0" || host === "localhost" || isLoopbackAddress(host)) return host.startsWith("127.") ? host : host === "::1" || host === "[::1]" ? "[::1]" : "127.0.0.1";
+  if (host === "::" || host === "[::]") return "[::1]";
+  return null;
+}
+
+/** Why a PEM file setting cannot be used, or null when it is a readable PEM file. */
+function pemFileProblem(file: string | undefined): string | null {
+  if (!file) return "is required";
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), "utf8");
+  } catch (error) {
+    return `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): check the path and that this user may read it`;
+  }
+  return /-----BEGIN [A-Z ]+-----/.test(text) ? null : "is not a PEM file (no -----BEGIN ...----- line)";
 }
 
 function driverConfig(e: Env): DriverConfig {
@@ -446,5 +500,21 @@ function tenantProxySettings(e: Env): TenantProxySettings | undefined {
         "  - CADDY_ADMIN_URL: needs TENANT_HOST_PATTERN (each tenant's hostname), e.g. {slug}.apps.vendor.com; or unset CADDY_ADMIN_URL",
     );
   }
-  return { adminUrl: e.CADDY_ADMIN_URL, hostPattern: e.TENANT_HOST_PATTERN, listen: e.TENANT_PROXY_LISTEN, vendorName: e.VENDOR_NAME };
+  return {
+    adminUrl: e.CADDY_ADMIN_URL,
+    hostPattern: e.TENANT_HOST_PATTERN,
+    listen: e.TENANT_PROXY_LISTEN ?? (e.TENANT_TLS === "off" ? ":80" : ":443"),
+    vendorName: e.VENDOR_NAME,
+    tls: tenantTlsSettings(e),
+  };
+}
+
+function tenantTlsSettings(e: Env): TenantTlsSettings {
+  if (e.TENANT_TLS === "files") return { mode: "files", certFile: path.resolve(e.TENANT_TLS_CERT_FILE!), keyFile: path.resolve(e.TENANT_TLS_KEY_FILE!) };
+  if (e.TENANT_TLS === "off") return { mode: "off" };
+  return {
+    mode: "on-demand",
+    askUrl: `http://${loopbackAskHost(e.HOST)}:${e.PORT}/_caddy/ask`,
+    acme: { directoryUrl: e.ACME_DIRECTORY_URL, caRootFile: e.ACME_CA_ROOT_FILE ? path.resolve(e.ACME_CA_ROOT_FILE) : undefined, email: e.ACME_EMAIL },
+  };
 }

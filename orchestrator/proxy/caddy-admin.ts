@@ -39,6 +39,8 @@ export type CaddyAdmin = {
    * first, created when absent (with any missing parents), replaced when different.
    */
   ensureConfig(path: string, value: unknown): Promise<UpsertOutcome>;
+  /** Removes the value at an admin path; false when there was none (absent is not an error). */
+  removeConfig(path: string): Promise<boolean>;
 };
 
 /** A client of the admin API at `baseUrl` (e.g. http://127.0.0.1:2019). */
@@ -172,6 +174,15 @@ export function caddyAdmin(baseUrl: string, options: { timeoutMs?: number } = {}
       // PUT creates the key (and missing parents) but refuses an existing one; PATCH replaces it.
       await expectOk(current === null ? "PUT" : "PATCH", path, value);
       return current === null ? "created" : "updated";
+    },
+
+    async removeConfig(path) {
+      const answer = await call("GET", path);
+      const missingParent = answer.status === 400 && /invalid traversal path/.test(JSON.stringify(answer.json));
+      if (missingParent || (answer.status >= 200 && answer.status <= 299 && answer.json === null)) return false;
+      if (answer.status < 200 || answer.status > 299) throw refused("GET", path, answer);
+      await expectOk("DELETE", path);
+      return true;
     },
   };
 }

@@ -2,9 +2,10 @@
 // (orchestrator/lifecycle/tenant-route.ts) and the reconciler's route pass: what a tenant's route
 // should be (its app, the suspended page, or none) and the one function that makes Caddy hold it,
 // looking first. Only built when the proxy is on (OrchestratorOptions.proxy).
-import { caddyAdmin, CaddyAdminError, sameJson, TENANT_SERVER_ID, type CaddyAdmin, type UpsertOutcome } from "./caddy-admin.ts";
+import { caddyAdmin, type CaddyAdmin, type UpsertOutcome } from "./caddy-admin.ts";
 import { suspendedRoute } from "./route-suspended.ts";
 import { hostnameForSlug, parseHostPattern, tenantRoute, tenantRouteId, type HostPattern } from "./tenant-route.ts";
+import { ensureTenantTls, type TenantTlsOutcome, type TenantTlsSettings } from "./tls-policy.ts";
 
 /** The proxy as the orchestrator is given it (OrchestratorOptions.proxy). */
 export type TenantProxySettings = {
@@ -12,10 +13,15 @@ export type TenantProxySettings = {
   adminUrl: string;
   /** e.g. `{slug}.apps.vendor.com`. */
   hostPattern: string;
-  /** The tenants' server's address in Caddy, e.g. ":443" or "127.0.0.1:8080". */
+  /**
+   * The tenants' server's one address in Caddy, e.g. ":443" or "127.0.0.1:8080": HTTPS there when
+   * `tls` is on, plain HTTP when it is off.
+   */
   listen: string;
   /** Named on the suspended page. */
   vendorName: string;
+  /** The tenants' certificates (absent: off, plain HTTP). */
+  tls?: TenantTlsSettings;
 };
 
 export type TenantProxy = {
@@ -23,9 +29,12 @@ export type TenantProxy = {
   pattern: HostPattern;
   listen: string;
   vendorName: string;
-  /** Plain HTTP (any port but 443): Caddy's automatic HTTPS is turned off on the tenants' server. */
-  plainHttp: boolean;
+  tls: TenantTlsSettings;
   adminUrl: string;
+  /** ensureServer's calls in this process, one after the other (see there). */
+  serverQueue: { last: Promise<unknown> };
+  /** A tenant's active custom domains, more hosts of its one route (set by orchestrator/index.ts when custom domains are on). */
+  extraHostsOf?: (tenantId: string) => Promise<readonly string[]>;
 };
 
 /** What a tenant's route sends its hostname to. */
@@ -37,8 +46,9 @@ export function tenantProxy(settings: TenantProxySettings): TenantProxy {
     pattern: parseHostPattern(settings.hostPattern),
     listen: settings.listen,
     vendorName: settings.vendorName,
-    plainHttp: listenPort(settings.listen) !== 443,
+    tls: settings.tls ?? { mode: "off" },
     adminUrl: settings.adminUrl.replace(/\/+$/, ""),
+    serverQueue: { last: Promise.resolve() },
   };
 }
 
@@ -50,14 +60,15 @@ export function listenPort(listen: string): number {
 }
 
 /**
- * The tenants' address template when the proxy is on, with {slug} to fill in: https://<host>/ on
- * port 443, http://<host>/ on 80, http://<host>:<port>/ on any other port.
+ * The tenants' address template when the proxy is on, with {slug} to fill in: https://<host>/ when
+ * TLS is on (https://<host>:<port>/ on a port other than 443), http://<host>/ when it is off (with
+ * :<port> on a port other than 80).
  */
-export function proxiedTenantUrl(hostPattern: string, listen: string): string {
+export function proxiedTenantUrl(hostPattern: string, listen: string, tlsOn = false): string {
   const port = listenPort(listen);
   const host = parseHostPattern(hostPattern).pattern;
-  if (port === 443) return `https://${host}/`;
-  return port === 80 ? `http://${host}/` : `http://${host}:${port}/`;
+  const [scheme, standard] = tlsOn ? ["https", 443] : ["http", 80];
+  return port === standard ? `${scheme}://${host}/` : `${scheme}://${host}:${port}/`;
 }
 
 /** Where Caddy reaches the app published on `bindAddress:port` (a wildcard address: loopback). */
@@ -68,18 +79,18 @@ export function appUpstream(bindAddress: string, port: number): string {
 
 /**
  * Makes Caddy hold `target` for the tenant: the tenants' server first (created after Caddy started
- * empty), then the route upserted, or deleted (absent is done). Unchanged when already so.
+ * empty) unless the caller just made sure of it, then the route upserted, or deleted (absent is
+ * done). Unchanged when already so.
  */
 export async function putTenantRoute(
   proxy: TenantProxy,
   tenant: { id: string; slug: string },
   target: RouteTarget,
-  /** The tenant's active custom domains (custom-domains.ts): more hosts in the same route, same @id. */
-  extraHosts: readonly string[] = [],
+  options: { serverEnsured?: boolean } = {},
 ): Promise<UpsertOutcome | "deleted" | "absent"> {
   if (target.kind === "none") return (await proxy.admin.deleteRoute(tenantRouteId(tenant.id))) ? "deleted" : "absent";
-  await ensureServer(proxy);
-  const hostnames = [hostnameForSlug(proxy.pattern, tenant.slug), ...extraHosts];
+  if (!options.serverEnsured) await ensureServer(proxy);
+  const hostnames = [hostnameForSlug(proxy.pattern, tenant.slug), ...((await proxy.extraHostsOf?.(tenant.id)) ?? [])];
   const route =
     target.kind === "app"
       ? tenantRoute({ tenantId: tenant.id, hostnames, upstream: target.upstream })
@@ -87,45 +98,28 @@ export async function putTenantRoute(
   return proxy.admin.upsertRoute(route);
 }
 
-/** The tenants' server, listening where configured; on plain HTTP, with automatic HTTPS off. */
-export async function ensureServer(proxy: TenantProxy): Promise<void> {
-  await proxy.admin.ensureTenantServer([proxy.listen]);
-  if (!proxy.plainHttp) return;
-  // Caddy would otherwise serve TLS on a port that is not its http_port for the routes' hostnames.
-  const path = `/id/${TENANT_SERVER_ID}/automatic_https`;
-  const wanted = { disable: true };
-  const current = await adminCall(proxy, "GET", path);
-  if (current.status === 200 && sameJson(current.json, wanted)) return;
-  const written = await adminCall(proxy, current.status === 200 && current.json !== null ? "PATCH" : "PUT", path, wanted);
-  if (written.status < 200 || written.status > 299) {
-    throw new CaddyAdminError(
-      `Caddy's admin API at ${proxy.adminUrl} refused to turn automatic HTTPS off on the tenants' server (HTTP ${written.status}): ${JSON.stringify(written.json)}. ` +
-        "Check Caddy's configuration (GET /config/) or have the tenants' server listen on :443.",
-      { transient: false, status: written.status },
-    );
-  }
+export type ServerOutcome = { server: UpsertOutcome; tls: TenantTlsOutcome };
+
+/**
+ * The tenants' server on its one address, with its TLS as set (certificates on demand, the vendor's
+ * files, or plain HTTP): at start, in every reconcile pass and before a job writes a route, so a
+ * Caddy restarted empty gets its TLS back with the routes, never a server without it.
+ */
+export function ensureServer(proxy: TenantProxy): Promise<ServerOutcome> {
+  // One at a time: the start, a reconcile pass and two jobs may all find no server at once, and
+  // Caddy refuses the second creation of the same key.
+  const run = async (): Promise<ServerOutcome> => {
+    const server = await proxy.admin.ensureTenantServer([proxy.listen]);
+    const tls = await ensureTenantTls(proxy.admin, proxy.tls);
+    return { server, tls };
+  };
+  const next = proxy.serverQueue.last.then(run, run);
+  proxy.serverQueue.last = next.catch(() => undefined);
+  return next;
 }
 
-async function adminCall(proxy: TenantProxy, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  try {
-    const response = await fetch(`${proxy.adminUrl}${path}`, {
-      method,
-      signal: AbortSignal.timeout(10_000),
-      headers: { Connection: "close", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let json: unknown = null;
-    try {
-      json = text.trim() ? JSON.parse(text) : null;
-    } catch {
-      json = text;
-    }
-    return { status: response.status, json };
-  } catch (error) {
-    throw new CaddyAdminError(
-      `Caddy's admin API at ${proxy.adminUrl} did not answer to ${method} ${path}. Is Caddy running (\`caddy run\`)? If it is, check the proxy's admin address.`,
-      { transient: true, cause: error },
-    );
-  }
+/** Whether ensureServer wrote anything (the server or a part of its TLS). */
+export function serverChanged(outcome: ServerOutcome): boolean {
+  const { mode: _mode, ...tls } = outcome.tls;
+  return [outcome.server, ...Object.values(tls)].some((change) => change === "created" || change === "updated" || change === "removed");
 }

@@ -1,14 +1,16 @@
 // The reconciler's route pass (issue 14): with the proxy on, every pass (and the one at start) puts
 // back each tenant's route in Caddy from the database, so a Caddy restarted with an empty
 // configuration serves every tenant again within one period: active → its app, suspended (an
-// expired trial is suspended) → the suspended page, destroying or destroyed → none. Tenants in
-// between (pending, provisioning, failed) are left to their jobs. Our routes (by @id prefix) of
+// expired trial is suspended) → the suspended page, failed (a provisioning that failed: its
+// compensation deletes the route, but not while Caddy was down), destroying or destroyed → none.
+// Tenants in between (pending, provisioning) are left to their jobs. The tenants' server and its TLS
+// (certificates on demand, the vendor's files, or plain HTTP) are put back first. Our routes (by @id prefix) of
 // tenants the database no longer knows are deleted. Each write looks first: a pass with nothing
 // missing changes nothing.
 import type { LifecycleDeps } from "../lifecycle/context.ts";
 import { appPortVariable } from "../lifecycle/tenant-route.ts";
 import type { OrchestratorLogger } from "../logger.ts";
-import { appUpstream, ensureServer, putTenantRoute, type RouteTarget, type TenantProxy } from "../proxy/route-steps.ts";
+import { appUpstream, ensureServer, putTenantRoute, serverChanged, type RouteTarget, type TenantProxy } from "../proxy/route-steps.ts";
 import { TENANT_ROUTE_ID_PREFIX, tenantRouteId } from "../proxy/tenant-route.ts";
 
 export type RoutePassSummary = { routesPut: number; routesRemoved: number; routesUnchanged: number };
@@ -20,7 +22,10 @@ export async function reconcileRoutes(
   signal: AbortSignal,
 ): Promise<RoutePassSummary> {
   const summary: RoutePassSummary = { routesPut: 0, routesRemoved: 0, routesUnchanged: 0 };
-  await ensureServer(proxy);
+  const server = await ensureServer(proxy);
+  if (serverChanged(server)) {
+    logger.info("reconciliation: Caddy's tenants' server put back", { server: server.server, ...server.tls });
+  }
   // Destroyed tenants pile up over the years: their (absent) routes are checked against one listing
   // instead of one request each per pass.
   const routed = new Set(await proxy.admin.listTenantRouteIds());
@@ -36,7 +41,7 @@ export async function reconcileRoutes(
       summary.routesUnchanged++;
       continue;
     }
-    const outcome = await putTenantRoute(proxy, tenant, target);
+    const outcome = await putTenantRoute(proxy, tenant, target, { serverEnsured: true });
     if (outcome === "unchanged" || outcome === "absent") summary.routesUnchanged++;
     else if (outcome === "deleted") summary.routesRemoved++;
     else summary.routesPut++;
@@ -62,6 +67,7 @@ function targetOf(state: string, port: number | undefined, bindAddress: string):
       return port === undefined ? null : { kind: "app", upstream: appUpstream(bindAddress, port) };
     case "suspended":
       return { kind: "suspended" };
+    case "failed":
     case "destroying":
     case "destroyed":
       return { kind: "none" };

@@ -1,7 +1,7 @@
 // The settings that turn Caddy's tenant routes on (issue 14, second block): off unless both
 // CADDY_ADMIN_URL and TENANT_HOST_PATTERN are set, one without the other refused with what to do;
-// the tenants' address then follows the pattern and the listen port (TENANT_URL still wins when
-// set); and the suspended route Caddy is given: 503, HTML in French and English, the vendor's name escaped.
+// the tenants' address then follows the pattern, the listen port and TENANT_TLS (TENANT_URL still
+// wins when set); and the suspended route Caddy is given: 503, HTML in French and English, the vendor's name escaped.
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../app/config.server.ts";
 import { suspendedRoute } from "../../orchestrator/proxy/route-suspended.ts";
@@ -17,9 +17,9 @@ describe("tenant routes' settings", () => {
   it("turn on with the admin address and the pattern; the address follows the listen port", () => {
     const base = { CADDY_ADMIN_URL: "http://127.0.0.1:2019", TENANT_HOST_PATTERN: "{slug}.Apps.Vendor.com", VENDOR_NAME: "Acme" };
     const on = loadConfig(base);
-    expect(on.orchestrator.proxy).toEqual({ adminUrl: "http://127.0.0.1:2019", hostPattern: "{slug}.apps.vendor.com", listen: ":80", vendorName: "Acme" });
+    expect(on.orchestrator.proxy).toEqual({ adminUrl: "http://127.0.0.1:2019", hostPattern: "{slug}.apps.vendor.com", listen: ":80", vendorName: "Acme", tls: { mode: "off" } });
     expect(on.orchestrator.tenantUrl).toBe("http://{slug}.apps.vendor.com/");
-    expect(loadConfig({ ...base, TENANT_PROXY_LISTEN: ":443" }).orchestrator.tenantUrl).toBe("https://{slug}.apps.vendor.com/");
+    expect(loadConfig({ ...base, TENANT_TLS: "on-demand" }).orchestrator.tenantUrl).toBe("https://{slug}.apps.vendor.com/");
     expect(loadConfig({ ...base, TENANT_PROXY_LISTEN: "8080" }).orchestrator.tenantUrl).toBe("http://{slug}.apps.vendor.com:8080/");
     expect(loadConfig({ ...base, TENANT_URL: "https://{slug}.elsewhere.com/" }).orchestrator.tenantUrl).toBe("https://{slug}.elsewhere.com/");
   });
@@ -40,6 +40,9 @@ describe("tenant routes' settings", () => {
     expect(appUpstream("0.0.0.0", 20001)).toBe("127.0.0.1:20001");
     expect(appUpstream("::1", 20001)).toBe("[::1]:20001");
     expect(proxiedTenantUrl("{slug}.localhost", "127.0.0.1:8080")).toBe("http://{slug}.localhost:8080/");
+    expect(proxiedTenantUrl("{slug}.a.com", ":80")).toBe("http://{slug}.a.com/");
+    expect(proxiedTenantUrl("{slug}.a.com", ":443", true)).toBe("https://{slug}.a.com/");
+    expect(proxiedTenantUrl("{slug}.a.com", "127.0.0.1:8443", true)).toBe("https://{slug}.a.com:8443/");
   });
 });
 
