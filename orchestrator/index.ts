@@ -30,7 +30,7 @@ import { weeklyReportTask } from "./notify/weekly-report-task.ts";
 import { reconcileTask } from "./reconcile/reconcile-task.ts";
 import { customDomainService, type CustomDomainService } from "./proxy/custom-domain-service.ts";
 import type { CustomDomainSettings } from "./proxy/custom-domains.ts";
-import { tenantProxy, type TenantProxySettings } from "./proxy/route-steps.ts";
+import { ensureServer, tenantProxy, type ServerOutcome, type TenantProxySettings } from "./proxy/route-steps.ts";
 import type { NotifySettings, SchedulerDeps, TimeSettings } from "./scheduler/deps.ts";
 import { latestRuns, type RunRecord } from "./scheduler/run-store.ts";
 import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./scheduler/scheduler.ts";
@@ -152,8 +152,14 @@ export interface OrchestratorOptions {
 export interface Orchestrator {
   /** Custom domains (with the proxy and OrchestratorOptions.customDomains); null when off. */
   readonly customDomains: CustomDomainService | null;
-  /** Starts the worker that runs queued jobs; stop it before closing the database. */
+  /**
+   * Starts the worker that runs queued jobs; stop it before closing the database. With the proxy
+   * on, Caddy's tenants' server and its TLS are put in place first, in the background (ensureProxy;
+   * Caddy not answering is a warning: the reconcile pass puts them back later).
+   */
   startWorker(): Worker;
+  /** With the proxy on: Caddy's tenants' server and its TLS (certificates) made as set; null with the proxy off. */
+  ensureProxy(): Promise<ServerOutcome | null>;
   /** Starts delivering the email outbox (SMTP, or the development mailbox). */
   startMailSender(): MailSender;
   /** Where email goes, for the operator ("SMTP host:port" or the mailbox folder). */
@@ -274,9 +280,13 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   const slugOf = async (tenantId: string) =>
     (await options.prisma.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { slug: true } })).slug;
 
+  const ensureProxy = async () => (deps.proxy ? ensureServer(deps.proxy) : null);
+
   return {
-    startWorker: () =>
-      keyring.during(startWorker({
+    ensureProxy,
+    startWorker: () => {
+      if (deps.proxy) void proxyAtStart(ensureProxy, options.logger);
+      return keyring.during(startWorker({
         prisma: options.prisma,
         clock,
         logger: options.logger,
@@ -291,7 +301,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
         engineSetting: options.driver.kind === "docker" ? "engine.socket" : "portainer.url",
         ...(options.afterStepWork ? { afterStepWork: options.afterStepWork } : {}),
         ...(options.observer ? { observer: options.observer } : {}),
-      })),
+      }));
+    },
     customDomains,
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),
@@ -332,6 +343,18 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       return backUpPortalDatabase({ prisma: options.prisma, secretKey: () => secretBox.currentKey(), clock }, target, "operator");
     },
   };
+}
+
+/** Caddy's tenants' server and TLS at start: a Caddy not answering is no reason not to start. */
+async function proxyAtStart(ensureProxy: () => Promise<ServerOutcome | null>, logger: OrchestratorLogger): Promise<void> {
+  try {
+    const outcome = await ensureProxy();
+    if (outcome) logger.info("Caddy's tenants' server ready", { server: outcome.server, ...outcome.tls });
+  } catch (error) {
+    logger.warn("Caddy's tenants' server and certificates could not be set at start; the next reconcile pass tries again", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 function createDriver(options: OrchestratorOptions, clock: Clock): { driver: StackDriver; engineDescription: string } {
