@@ -13,6 +13,7 @@ import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
+import { tenantBackupKey } from "./tenant-backup/index.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
 import { smtpTransport, type MailTransport } from "./mail/transports.ts";
@@ -60,6 +61,20 @@ export type { PortainerCredentials } from "./portainer/driver.ts";
 // The one writer of each kind of row the portal also writes: audit entries and job requests.
 export { writeAudit, AUDIT_ACTIONS, type AuditAction, type AuditDetails, type AuditEntry, type AuditOutcome, type DatabaseWriter } from "./audit/audit-log.ts";
 export { requestJob, type JobRequest, type LifecycleAction } from "./jobs/job-requests.ts";
+export {
+  requestTenantBackup,
+  requestTenantRestore,
+  listTenantBackups,
+  waitForJob,
+  tenantBackupKey,
+  TenantBackupRequestError,
+  BACKUP_REASONS,
+  type BackupReason,
+  type BackupRequester,
+  type TenantBackupSummary,
+  type RestoreRequest,
+  type JobOutcome,
+} from "./tenant-backup/index.ts";
 // Customers' data rights (the console's export and erasure).
 export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
 export { eraseCustomer, erasedEmail, type EraseOutcome } from "./customers/erase.ts";
@@ -147,6 +162,8 @@ export interface OrchestratorOptions {
   proxy?: TenantProxySettings;
   /** Customers' own hostnames (needs `proxy`); absent: off. */
   customDomains?: CustomDomainSettings;
+  /** Tenant backups (issue 13): their folder, and their key (absent: the secrets key). Absent: backup and restore jobs refuse. */
+  tenantBackups?: { dir: string; key?: Buffer };
 }
 
 export interface Orchestrator {
@@ -242,6 +259,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     bindAddress: options.bindAddress,
     tenantUrl: options.tenantUrl,
     finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
+    ...(options.tenantBackups ? { tenantBackups: { dir: options.tenantBackups.dir, key: tenantBackupKey(options.tenantBackups.key, secretBox) } } : {}),
     ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
   };
   const schedulerDeps: SchedulerDeps = { ...deps, time, notify };

@@ -6,6 +6,7 @@ import type { OrchestratorLogger } from "../logger.ts";
 import type { PortRange } from "../ports.ts";
 import type { TenantProxy } from "../proxy/route-steps.ts";
 import type { SecretBox } from "../secrets.ts";
+import type { TenantBackupSettings } from "../tenant-backup/take-backup.ts";
 import type { Template } from "../templates/template.ts";
 
 export interface LifecycleDeps {
@@ -24,6 +25,8 @@ export interface LifecycleDeps {
   tenantUrl: string;
   /** Where the final dump of a terminated tenant is written, and how long it is kept. */
   finalDumps: { dir: string; retentionDays: number };
+  /** Where tenant backups are written and their key (issue 13); absent: backup and restore jobs refuse. */
+  tenantBackups?: TenantBackupSettings;
   /** Caddy in front of tenants (issue 14); absent: no route is ever written. */
   proxy?: TenantProxy;
 }

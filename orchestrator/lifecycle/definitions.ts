@@ -12,7 +12,9 @@ import { projectName, type LifecycleDeps } from "./context.ts";
 import { createInitialUser } from "./initial-user.ts";
 import { repairJob } from "../reconcile/repair-job.ts";
 import { terminateJob } from "./terminate.ts";
-import { routeSteps } from "./tenant-route.ts";
+import { backupJob, restoreJob } from "../tenant-backup/jobs.ts";
+import { jobParameters } from "../tenant-backup/parameters.ts";
+import { removeRouteAfterFailure, routeSteps } from "./tenant-route.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { queueCredentialsEmail } from "./credentials-email.ts";
 import { auditActor, healthStep, markFailed, setState } from "./job-records.ts";
@@ -28,6 +30,8 @@ export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDef
     resend_credentials: resendCredentialsJob(deps),
     terminate: terminateJob(deps),
     reconcile: repairJob(deps),
+    backup: backupJob(deps),
+    restore: restoreJob(deps),
   };
 }
 
@@ -97,6 +101,8 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
       const wasActive = await deps.prisma.auditLog.count({
         where: { tenantId: context.tenant.id, action: "tenant.provisioned" },
       });
+      // No route left to an app that goes (Caddy down: logged, the reconciler removes it).
+      await removeRouteAfterFailure(deps, context.tenant);
       await deps.driver.remove(projectName(context.tenant.slug), { removeVolumes: wasActive === 0 });
       await context.withLease(async (tx) => {
         await releasePorts(tx, context.tenant.id);
@@ -260,10 +266,15 @@ async function handOverJobPassword(
   const idempotencyKey = `credentials:${context.tenant.id}:${context.job.id}`;
   await context.withLease(async (tx) => {
     const password = await storedJobPassword(deps, tx, context);
-    if (password === null) return assertHandedOver(tx, idempotencyKey);
+    if (password === null) {
+      if ((await jobParameters(tx, context.job.id))["copyOf"] !== undefined) return;
+      return assertHandedOver(tx, idempotencyKey);
+    }
     await replaceSecret(deps, tx, context.tenant.id, INITIAL_PASSWORD, password);
     await tx.tenantSecret.deleteMany({ where: { tenantId: context.tenant.id, name: jobPasswordName(context) } });
     const { resent } = await record(tx);
+    // A copy made by a restore into a new tenant (issue 13) gets the backup's users: no email.
+    if ((await jobParameters(tx, context.job.id))["copyOf"] !== undefined) return;
     await queueCredentialsEmail(deps, tx, context, { idempotencyKey, password, resent });
   });
 }

@@ -203,8 +203,8 @@ async function verifyChecksum(opened: OpenedBackup, recordedSha256?: string): Pr
 function checkKey(opened: OpenedBackup, key: Buffer): void {
   if (opened.header.keyFingerprint !== keyFingerprint(key)) {
     throw new TenantBackupFileError(
-      `${path.basename(opened.file)} was made with another key (fingerprint ${opened.header.keyFingerprint}, this portal's backup key is ` +
-        `${keyFingerprint(key)}): pass --key-file with the key it was made with, or set BACKUP_KEY_FILE to it. Nothing was changed.`,
+      `${path.basename(opened.file)} was made with another key (fingerprint ${opened.header.keyFingerprint}; this portal's backup key is ` +
+        `${keyFingerprint(key)}): set BACKUP_KEY_FILE to the key file it was made with and restart the portal. Nothing was changed.`,
     );
   }
 }

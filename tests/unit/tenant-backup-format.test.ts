@@ -59,9 +59,9 @@ describe("tenant backup files", () => {
     expect(await readAll(await openBackupFile(path.join(dir, written.fileName), key))).toBe("");
   });
 
-  it("refuses another key, naming --key-file", async () => {
+  it("refuses another key, naming the setting to change", async () => {
     const written = await write("other-key.sql.gz.tbk");
-    await expect(verifyBackupFile(path.join(dir, written.fileName), randomBytes(32))).rejects.toThrow(/was made with another key.*--key-file/);
+    await expect(verifyBackupFile(path.join(dir, written.fileName), randomBytes(32))).rejects.toThrow(/was made with another key \(fingerprint [^;]+; this portal's backup key is [^)]+\): set BACKUP_KEY_FILE/);
   });
 
   it("refuses a truncated file", async () => {
