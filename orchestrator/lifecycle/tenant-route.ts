@@ -1,7 +1,9 @@
 // The job steps that keep a tenant's route in Caddy (issue 14), present only when the proxy is on:
 // provisioning, resume and restart point the route at the app once it is healthy; suspend turns it
 // into the suspended page; destroy and terminate delete it. Each step looks first (putTenantRoute),
-// so a retry changes nothing; Caddy not answering is transient, so the step is retried.
+// so a retry changes nothing; Caddy not answering is transient, so the step is retried. A failed
+// provisioning's compensation deletes the route (removeRouteAfterFailure) without ever waiting on
+// Caddy: when it does not answer, the reconciler's route pass deletes a failed tenant's route later.
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 import type { StepDefinition } from "../jobs/run-job.ts";
 import { appUpstream, putTenantRoute, type RouteTarget } from "../proxy/route-steps.ts";
@@ -25,6 +27,20 @@ export function routeSteps(deps: LifecycleDeps, kind: RouteTarget["kind"]): Step
       },
     },
   ];
+}
+
+/** Compensation: the tenant's route deleted; Caddy not answering is logged, never blocking. */
+export async function removeRouteAfterFailure(deps: LifecycleDeps, tenant: { id: string; slug: string }): Promise<void> {
+  if (!deps.proxy) return;
+  try {
+    const outcome = await putTenantRoute(deps.proxy, tenant, { kind: "none" });
+    deps.logger.info("tenant route", { tenant: tenant.slug, target: "none", outcome, after: "failure" });
+  } catch (error) {
+    deps.logger.warn("tenant route not removed after the failure; the reconciliation removes it", {
+      tenant: tenant.slug,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /** The app's host port: the tenant's lease for the template's first port variable. */
