@@ -4,7 +4,9 @@
 // wires it, with the proxy on: provisioning opens <slug>.routes.test on Caddy's HTTP port to the
 // tenant's login page; suspend turns it into the 503 suspended page (French and English, the
 // vendor's name); resume gives the app back; Caddy restarted empty gets every route back (and loses
-// a route of no tenant) after one reconcile pass; destroy deletes the route.
+// a route of no tenant) after one reconcile pass; destroy deletes the route. A provisioning that
+// fails after its route was set leaves none: its compensation deletes it, and when Caddy is down
+// then, the compensation still ends and the next reconcile pass deletes the failed tenant's route.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { caddyAdmin, requestJob, tenantRoute, tenantRouteId, type CaddyAdmin, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
+import { caddyAdmin, OrchestratorError, requestJob, tenantRoute, tenantRouteId, type CaddyAdmin, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
 import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
 import { freePort } from "../support/portal.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
@@ -49,7 +51,10 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
   let httpPort: number;
   let admin: CaddyAdmin;
   const { logger, lines: logLines } = capturingLogger();
-  const company = `Routes ${randomBytes(3).toString("hex")}`;
+  const company = `A Routes ${randomBytes(3).toString("hex")}`;
+  // Set by the failure test: after that step, the step fails for good (and Caddy is stopped first when asked).
+  let failAfter: { step: string; stopCaddy: boolean } | null = null;
+  const failedTenants: string[] = [];
   let tenantId: string;
   let slug: string;
   const host = () => `${slug}.routes.test`;
@@ -91,16 +96,21 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
     orchestrator = await engineOrchestrator({
       prisma: database.db.prisma,
       logger,
-      portRange: { first: 47500, last: 47599 },
+      portRange: { first: 47600, last: 47649 },
       mailboxDir: path.join(dir, "mailbox"),
       proxy: { adminUrl: `http://127.0.0.1:${adminPort}`, hostPattern: "{slug}.routes.test", listen: `127.0.0.1:${httpPort}`, vendorName: VENDOR },
+      afterStepWork: async (step) => {
+        if (failAfter?.step !== step) return;
+        if (failAfter.stopCaddy) await stopCaddy();
+        throw new OrchestratorError(`test: ${step} made to fail for good`, { transient: false });
+      },
     });
     worker = orchestrator.startWorker();
   }, 60_000);
 
   afterAll(async () => {
     await worker?.stop();
-    if (tenantId) await removeTenantsFromEngine([tenantId]);
+    if (tenantId) await removeTenantsFromEngine([tenantId, ...failedTenants]);
     await stopCaddy();
     await database?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -211,5 +221,46 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
     // The reconciler does not bring it back.
     await reconcilePass(40);
     expect(await admin.listTenantRouteIds()).toEqual([]);
+  });
+
+  /** Signs up a tenant whose provisioning fails right after its route step; returns it once its job failed. */
+  async function failedProvisioning(stopCaddyFirst: boolean) {
+    failAfter = { step: "route:app", stopCaddy: stopCaddyFirst };
+    try {
+      const outcome = await registerTrialSignup(prisma(), signupData({ company: `A Routes fail ${randomBytes(3).toString("hex")}` }), signupContext());
+      if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
+      const tenant = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true } });
+      failedTenants.push(tenant.id);
+      const deadline = Date.now() + 240_000;
+      for (;;) {
+        const job = await prisma().provisioningJob.findUniqueOrThrow({ where: { id: tenant.jobs[0]!.id } });
+        if (job.status === "failed") break;
+        if (job.status === "succeeded" || Date.now() > deadline) throw new Error(`provision job ${job.status}, expected failed\n${logLines.slice(-20).join("\n")}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect((await prisma().tenant.findUniqueOrThrow({ where: { id: tenant.id } })).actualState).toBe("failed");
+      return tenant;
+    } finally {
+      failAfter = null;
+    }
+  }
+
+  it("a provisioning that fails after its route was set leaves no route: the compensation deletes it", async () => {
+    const tenant = await failedProvisioning(false);
+    expect(await admin.listTenantRouteIds()).not.toContain(tenantRouteId(tenant.id));
+    expect((await getWithHost(httpPort, `${tenant.slug}.routes.test`)).body).not.toContain("Sign in / Connexion");
+    expect(logLines.some((line) => line.includes('"target":"none"') && line.includes('"outcome":"deleted"') && line.includes(tenant.slug))).toBe(true);
+  });
+
+  it("Caddy down during the compensation: the job still fails (not stuck), and the next reconcile pass deletes the failed tenant's route", async () => {
+    const tenant = await failedProvisioning(true);
+    expect(logLines.some((line) => line.startsWith("warn tenant route not removed after the failure") && line.includes(tenant.slug))).toBe(true);
+    // Caddy back with the route still in it (as a Caddy that kept its configuration would be).
+    await startCaddy();
+    await admin.ensureTenantServer([`127.0.0.1:${httpPort}`]);
+    await admin.upsertRoute(tenantRoute({ tenantId: tenant.id, hostnames: [`${tenant.slug}.routes.test`], upstream: "127.0.0.1:9" }));
+    expect(await admin.listTenantRouteIds()).toContain(tenantRouteId(tenant.id));
+    await reconcilePass(50);
+    expect(await admin.listTenantRouteIds()).not.toContain(tenantRouteId(tenant.id));
   });
 });
