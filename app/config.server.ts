@@ -135,6 +135,9 @@ const envSchema = z.object({
     .optional(),
   PORTAL_BACKUP_DIR: z.string().min(1).optional(),
   PORTAL_BACKUP_RETENTION_DAYS: wholeNumber(0, 3650).default(30),
+  // Tenant backups (issue 13): their folder (default DATA_DIR/backups) and, optionally, their own key.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEY_FILE: z.string().min(1).optional(),
   // HTTPS per tenant (issue 14): turns on GET /_caddy/ask; unset, nothing changes.
   TENANT_HOST_PATTERN: z
     .string()
@@ -219,6 +222,8 @@ export type AppConfig = {
   metricsToken: string | undefined;
   /** Backups of the portal's own database (`npm run db:backup`, the daily portal-backup task; 0 days: no daily backup). */
   portalBackups: { dir: string; retentionDays: number };
+  /** Tenant backups: their folder, and the file of their own key (absent: the secrets key seals them). */
+  tenantBackups: { dir: string; keyFile: string | undefined };
   /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
   tenantHostPattern: string | undefined;
   mail: {
@@ -313,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
+    tenantBackups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, "backups")), keyFile: e.BACKUP_KEY_FILE ? path.resolve(e.BACKUP_KEY_FILE) : undefined },
     tenantHostPattern: e.TENANT_HOST_PATTERN,
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
