@@ -3,7 +3,7 @@
 // the add/remove form's handling, with refusals turned into a sentence key of app/i18n/custom-domains.
 // The rules and the audit entries are the orchestrator's (orchestrator/proxy/custom-domains.ts).
 import { z } from "zod";
-import { CustomDomainRefused, type CustomDomainActor } from "../../orchestrator/index.ts";
+import type { CustomDomainActor, CustomDomainRefused } from "../../orchestrator/index.ts";
 import type { DomainMessageKey } from "~/i18n/custom-domains";
 import type { AppServices } from "~/services.server";
 
@@ -66,8 +66,9 @@ export async function applyDomainForm(
     const removed = await domains.remove({ tenantId, domainId: parsed.data.domainId, actor });
     return { ok: true, key: "domains.removed", values: { hostname: removed.hostname } };
   } catch (error) {
-    if (!(error instanceof CustomDomainRefused)) throw error;
-    const refusal = error.refusal;
+    // By name, not instanceof: the portal's build bundles its own copy of the orchestrator's classes.
+    if (!(error instanceof Error) || error.name !== "CustomDomainRefused" || !("refusal" in error)) throw error;
+    const refusal = (error as CustomDomainRefused).refusal;
     const hostname = "hostname" in parsed.data ? parsed.data.hostname : "";
     const key: DomainMessageKey = refusal.code === "invalid" ? `domains.refused.${refusal.problem}` : `domains.refused.${refusal.code}`;
     return { ok: false, key, values: { hostname, ...(refusal.code === "limit" ? { limit: refusal.limit } : {}) } };
