@@ -1,5 +1,6 @@
 // What the portal and the standalone worker both open at start: the database (migrated) and the
 // orchestrator (templates validated, secrets key loaded). A broken template or key stops the boot.
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { openDatabase, type Database } from "../prisma/database.ts";
 import {
@@ -51,6 +52,20 @@ export async function loadSecretKeyFor(config: AppConfig): Promise<Buffer> {
   return o.secretsKey ? parseSecretKey(o.secretsKey) : loadOrCreateKeyFile(o.secretsKeyFile);
 }
 
+/** BACKUP_KEY_FILE's key: never created here, since a new key would not open the backups made before. */
+async function loadBackupKey(file: string): Promise<Buffer> {
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      `BACKUP_KEY_FILE ${file} cannot be read (${error.code ?? error.message}). Create it once with \`openssl rand -hex 32 > ${file} && chmod 600 ${file}\`, keep a copy apart from the backups, or unset BACKUP_KEY_FILE to seal backups with the secrets key.`,
+    );
+  });
+  try {
+    return parseSecretKey(text);
+  } catch {
+    throw new Error(`BACKUP_KEY_FILE ${file} does not hold a key: 32 bytes as 64 hex digits or base64 (openssl rand -hex 32).`);
+  }
+}
+
 export async function openOrchestratorFor(
   config: AppConfig,
   database: Database,
@@ -83,6 +98,7 @@ export async function openOrchestratorFor(
     schedulerPollMs: config.time.schedulerPollMs,
     notify: config.notify,
     portalBackups: config.portalBackups,
+    tenantBackups: { dir: config.tenantBackups.dir, ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}) },
     ...hooks,
   });
 }
