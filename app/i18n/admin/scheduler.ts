@@ -19,6 +19,7 @@ export const schedulerEn = {
   "tasks.desc.mail-backlog": "Alerts the operators when undelivered email piles up.",
   "tasks.desc.weekly-report": "Sends the operators the week's figures.",
   "tasks.desc.portal-backup": "Backs up the portal's own database (encrypted) and deletes the backups past their retention.",
+  "tasks.desc.custom-domains": "Checks the DNS of custom domains waiting for their record; enables each one that points at the target in its tenant's route.",
 } as const;
 
 export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
@@ -41,4 +42,5 @@ export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
   "tasks.desc.mail-backlog": "Alerte les opérateurs quand les e-mails non distribués s'accumulent.",
   "tasks.desc.weekly-report": "Envoie aux opérateurs les chiffres de la semaine.",
   "tasks.desc.portal-backup": "Sauvegarde la base de données du portail (chiffrée) et supprime les sauvegardes arrivées au terme de leur conservation.",
+  "tasks.desc.custom-domains": "Vérifie le DNS des domaines personnalisés en attente de leur enregistrement ; active dans la route du client chacun de ceux qui pointent vers la cible.",
 };
