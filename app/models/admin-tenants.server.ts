@@ -1,5 +1,6 @@
 // What the admin console reads about tenants: the searchable list and one tenant's page.
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
+import { tenantAddress } from "./tenant-address.server";
 import { PAGE_SIZE, SORTS, type TenantListQuery } from "./tenant-list-query";
 
 export async function listTenants(prisma: PrismaClient, query: TenantListQuery) {
@@ -37,16 +38,18 @@ export async function listTenants(prisma: PrismaClient, query: TenantListQuery) 
   return { total, tenants, plans: plans.map((p) => p.plan), pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
 }
 
-export async function tenantDetail(prisma: PrismaClient, id: string) {
-  return prisma.tenant.findUnique({
+/** `tenantUrl`: TENANT_URL's template, for the tenant's address (null when it has none). */
+export async function tenantDetail(prisma: PrismaClient, id: string, tenantUrl: string) {
+  const tenant = await prisma.tenant.findUnique({
     where: { id },
     include: {
       customer: true,
       subscription: true,
-      portLeases: true,
+      portLeases: { orderBy: { createdAt: "asc" } },
       jobs: { orderBy: { createdAt: "desc" }, take: 10, include: { steps: { orderBy: { position: "asc" } } } },
     },
   });
+  return tenant && { ...tenant, address: tenantAddress(tenantUrl, tenant) };
 }
 
 export async function tenantAudit(prisma: PrismaClient, tenantId: string) {

@@ -3,6 +3,7 @@
 // messages and container log lines: they stay in the console and are never selected here. Steps
 // are named by a key of app/i18n/messages.ts ("stepName.…"), not by their internal names.
 import type { PrismaClient } from "../../prisma/generated/client.ts";
+import { FIRST_PORT_LEASE, tenantAddress } from "./tenant-address.server";
 
 const KNOWN_STEPS = new Set([
   "reserve",
@@ -27,12 +28,14 @@ export function publicStepKey(name: string): PublicStepKey {
   return KNOWN_STEPS.has(name) ? `stepName.${name}` : "stepName.other";
 }
 
-export async function findTrialStatus(prisma: PrismaClient, statusToken: string) {
+/** `tenantUrl`: TENANT_URL's template; the instance's address is shown once it is active. */
+export async function findTrialStatus(prisma: PrismaClient, statusToken: string, tenantUrl: string) {
   const tenant = await prisma.tenant.findUnique({
     where: { statusToken },
     select: {
       slug: true,
       actualState: true,
+      portLeases: FIRST_PORT_LEASE,
       customer: { select: { firstName: true, company: true } },
       subscription: { select: { plan: true, status: true, trialEndsAt: true } },
       jobs: {
@@ -43,9 +46,10 @@ export async function findTrialStatus(prisma: PrismaClient, statusToken: string)
     },
   });
   if (!tenant) return null;
-  const { jobs, ...rest } = tenant;
+  const { jobs, portLeases, ...rest } = tenant;
   const steps = (jobs[0]?.steps ?? []).map((step) => ({ id: step.name, label: publicStepKey(step.name), status: step.status }));
-  return { ...rest, steps };
+  const address = tenant.actualState === "active" ? tenantAddress(tenantUrl, tenant) : null;
+  return { ...rest, steps, address };
 }
 
 export type TrialStatus = NonNullable<Awaited<ReturnType<typeof findTrialStatus>>>;

@@ -35,7 +35,7 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);
   const { prisma, orchestrator } = context.services;
-  const tenant = await tenantDetail(prisma, params.id ?? "");
+  const tenant = await tenantDetail(prisma, params.id ?? "", context.services.config.orchestrator.tenantUrl);
   if (!tenant) throw notFound(adminTranslator(resolveLocale(request)));
   const now = context.services.now();
   const [stack, usage, audit, usageSeries, dataRights, customDomains] = await Promise.all([

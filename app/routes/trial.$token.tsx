@@ -22,7 +22,7 @@ export const headers: HeadersFunction = ({ loaderHeaders }) => loaderHeaders;
 const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const status = await findTrialStatus(context.services.prisma, params.token ?? "");
+  const status = await findTrialStatus(context.services.prisma, params.token ?? "", context.services.config.orchestrator.tenantUrl);
   if (!status) throw new Response("Not found", { status: 404 });
   // Custom domains (issue 14): the card, once the instance is up (null when the feature is off).
   const tenant = await context.services.prisma.tenant.findUniqueOrThrow({ where: { statusToken: params.token ?? "" }, select: { id: true } });
@@ -59,6 +59,14 @@ export default function TrialStatusPage() {
         </dd>
         <dt>{t("status.address")}</dt>
         <dd data-testid="slug">{status.slug}</dd>
+        {status.address ? (
+          <>
+            <dt>{t("status.url")}</dt>
+            <dd data-testid="tenant-address">
+              <a href={status.address}>{status.address}</a>
+            </dd>
+          </>
+        ) : null}
         <dt>{t("status.state")}</dt>
         <dd className="state" data-testid="state" data-state={status.actualState} aria-live="polite">
           {t(`state.${status.actualState}` as MessageKey)}

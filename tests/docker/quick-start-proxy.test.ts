@@ -1,5 +1,5 @@
 // Issue 14, must-show 5: the quick start's tenant answers at http://<slug>.localhost:8080/ in
-// Chromium and the credentials email gives that address. The portal is started the way `npm start`
+// Chromium and the credentials email gives that address (so do the status page and the console). The portal is started the way `npm start`
 // starts it, through scripts/start-caddy.sh (which starts Debian's Caddy on its own admin port, then
 // the portal with the proxy settings, and stops Caddy after the portal), with the sources through
 // tsx instead of the compiled dist/ (building in a test would rewrite the shared build folders).
@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../support/browser.ts";
+import { createFirstOwner, signInInBrowser } from "../support/console-fixtures.ts";
 import { postSignup, repoRoot } from "../support/portal.ts";
 import { docker, LOCAL_IMAGES } from "../support/tenant-engine.ts";
 
@@ -201,7 +202,7 @@ describe("the quick start's reverse proxy (npm start → scripts/start-caddy.sh)
       await browser?.close();
     });
 
-    it("a new tenant answers at http://<slug>.localhost:8080/ in Chromium, the credentials email gives that address, Ctrl-C leaves no Caddy", async () => {
+    it("a new tenant answers at http://<slug>.localhost:8080/ in Chromium; the credentials email, the status page and the console give that address; Ctrl-C leaves no Caddy", async () => {
       if (!(await portIsFree(TENANTS_PORT))) {
         throw new Error(
           `Port ${TENANTS_PORT} on 127.0.0.1 is taken: the quick start's tenants answer there, so this test needs it. ` +
@@ -244,7 +245,25 @@ describe("the quick start's reverse proxy (npm start → scripts/start-caddy.sh)
       expect(answer?.headers()["server"]).toBe("Caddy");
       expect(await page.locator("h1").first().textContent()).toBe("Sign in / Connexion");
       expect(page.url()).toBe(tenantAddress);
+
+      // The customer's status page gives the same address, and its link opens the tenant's app.
+      await page.goto(new URL(response.headers.get("location")!, quick.portalUrl).href);
+      const link = page.getByTestId("tenant-address").getByRole("link");
+      expect(await link.getAttribute("href")).toBe(tenantAddress);
+      await link.click();
+      await page.waitForURL(tenantAddress);
+      expect(await page.locator("h1").first().textContent()).toBe("Sign in / Connexion");
       await page.close();
+
+      // So does the console's tenant page.
+      const owner = { email: `owner.${id}@example.com`, password: `Quick-start owner ${id}!` };
+      await createFirstOwner({ url: quick.portalUrl, pid: quick.child.pid!, output: quick.output, stop: async () => {} }, owner);
+      const console_ = await signInInBrowser(browser, quick.portalUrl, owner);
+      await console_.goto(`${quick.portalUrl}/admin/tenants`);
+      await console_.getByRole("link", { name: company }).click();
+      await console_.getByTestId("tenant-address").waitFor();
+      expect(await console_.getByTestId("tenant-address").getByRole("link").getAttribute("href")).toBe(tenantAddress);
+      await console_.context().close();
 
       const caddyPid = await caddyPidOf(quick);
       expect(alive(caddyPid)).toBe(true);

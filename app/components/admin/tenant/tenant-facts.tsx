@@ -1,4 +1,4 @@
-// The tenant's customer (who signed up) and subscription (plan, trial end, slug, port) cards.
+// The tenant's customer (who signed up) and subscription (plan, trial end, slug, port, address) cards.
 import type { AdminTranslate } from "~/i18n/admin-messages";
 import type { TenantView } from "./types";
 
@@ -31,6 +31,8 @@ export function TenantFacts({ tenant, t }: { tenant: TenantView; t: AdminTransla
           <dd data-testid="slug">{tenant.slug}</dd>
           <dt>{t("tenant.port")}</dt>
           <dd>{tenant.portLeases.map((l) => l.port).join(", ") || "—"}</dd>
+          <dt>{t("tenant.address")}</dt>
+          <dd data-testid="tenant-address">{tenant.address ? <a href={tenant.address} rel="noreferrer" target="_blank">{tenant.address}</a> : "—"}</dd>
         </dl>
       </div>
     </div>
