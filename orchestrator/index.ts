@@ -13,7 +13,7 @@ import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
-import { tenantBackupKey } from "./tenant-backup/index.ts";
+import { tenantBackupKey, tenantBackupService, type TenantBackupService } from "./tenant-backup/index.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
 import { smtpTransport, type MailTransport } from "./mail/transports.ts";
@@ -74,6 +74,7 @@ export {
   type TenantBackupSummary,
   type RestoreRequest,
   type JobOutcome,
+  type TenantBackupService,
 } from "./tenant-backup/index.ts";
 // Customers' data rights (the console's export and erasure).
 export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
@@ -169,6 +170,8 @@ export interface OrchestratorOptions {
 export interface Orchestrator {
   /** Custom domains (with the proxy and OrchestratorOptions.customDomains); null when off. */
   readonly customDomains: CustomDomainService | null;
+  /** Tenant backups (issue 13): ask for a backup or a restore (queued jobs), list them, wait for a job. */
+  readonly tenantBackups: TenantBackupService;
   /**
    * Starts the worker that runs queued jobs; stop it before closing the database. With the proxy
    * on, Caddy's tenants' server and its TLS are put in place first, in the background (ensureProxy;
@@ -322,6 +325,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       }));
     },
     customDomains,
+    tenantBackups: tenantBackupService(options.prisma, clock),
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),
     startMailSender: () =>

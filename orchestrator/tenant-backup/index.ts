@@ -3,8 +3,8 @@
 // lifecycle/definitions.ts); the file format in format.ts.
 import type { SecretBox } from "../secrets.ts";
 
-export { requestTenantBackup, requestTenantRestore, listTenantBackups, waitForJob, TenantBackupRequestError } from "./requests.ts";
-export type { BackupRequester, TenantBackupSummary, RestoreRequest, JobOutcome } from "./requests.ts";
+export { requestTenantBackup, requestTenantRestore, listTenantBackups, waitForJob, tenantBackupService, TenantBackupRequestError } from "./requests.ts";
+export type { BackupRequester, TenantBackupSummary, RestoreRequest, JobOutcome, TenantBackupService } from "./requests.ts";
 export { BACKUP_REASONS, type BackupReason, type TenantBackupSettings } from "./take-backup.ts";
 export { verifyBackupFile, TenantBackupFileError } from "./format.ts";
 

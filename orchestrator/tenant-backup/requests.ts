@@ -157,19 +157,37 @@ export async function requestTenantRestore(
 }
 
 export interface JobOutcome {
-  status: "succeeded" | "failed" | "canceled";
+  /** queued or running: the wait ended before the job did. */
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
   lastError: string | null;
 }
 
-/** Waits until the job has ended (the command line waits for what it queued). */
+/** Waits until the job has ended, or `timeoutMs` has passed (then says where it is). */
 export async function waitForJob(prisma: PrismaClient, jobId: string, clock: Clock, options: { timeoutMs: number; pollMs?: number }): Promise<JobOutcome> {
   const deadline = clock.now().getTime() + options.timeoutMs;
   for (;;) {
-    const job = await prisma.provisioningJob.findUniqueOrThrow({ where: { id: jobId }, select: { status: true, lastError: true } });
-    if (job.status === "succeeded" || job.status === "failed" || job.status === "canceled") return { status: job.status, lastError: job.lastError };
-    if (clock.now().getTime() >= deadline) {
-      throw new TenantBackupRequestError(`Job ${jobId} has not ended after ${Math.round(options.timeoutMs / 1000)} s (it is ${job.status}); is a worker running? It goes on in the background.`);
+    const job = await prisma.provisioningJob.findUnique({ where: { id: jobId }, select: { status: true, lastError: true } });
+    if (!job) throw new TenantBackupRequestError(`No job ${jobId}.`);
+    if (job.status === "succeeded" || job.status === "failed" || job.status === "canceled" || clock.now().getTime() >= deadline) {
+      return { status: job.status, lastError: job.lastError };
     }
     await clock.sleep(options.pollMs ?? 500);
   }
+}
+
+/** What the console and the operator's command use, bound to the portal's database and clock. */
+export interface TenantBackupService {
+  backup(slug: string, by: BackupRequester): Promise<{ jobId: string }>;
+  list(slug: string): Promise<TenantBackupSummary[]>;
+  restore(request: RestoreRequest, by: BackupRequester): Promise<{ jobId: string; tenantId: string; slug: string; backupId: string }>;
+  waitForJob(jobId: string, timeoutMs: number): Promise<JobOutcome>;
+}
+
+export function tenantBackupService(prisma: PrismaClient, clock: Clock): TenantBackupService {
+  return {
+    backup: (slug, by) => requestTenantBackup(prisma, slug, by),
+    list: (slug) => listTenantBackups(prisma, slug),
+    restore: (request, by) => requestTenantRestore(prisma, request, by, clock),
+    waitForJob: (jobId, timeoutMs) => waitForJob(prisma, jobId, clock, { timeoutMs }),
+  };
 }
