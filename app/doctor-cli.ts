@@ -3,6 +3,7 @@
 // command to run; exit code 1 when there is any problem, 0 otherwise. It only reads: it never
 // migrates the database, creates the key, pulls an image or sends an email. No secret is printed
 // (URLs without their password). Operator output, in English.
+import { checkProxy } from "./doctor/caddy";
 import { passed, type DoctorCheck } from "./doctor/check";
 import { checkConfiguration } from "./doctor/configuration";
 import { checkDatabase } from "./doctor/database";
@@ -24,6 +25,7 @@ async function runChecks(print: (check: DoctorCheck) => void): Promise<DoctorChe
   try {
     (await checkEngineAndPorts(config)).forEach(record);
     record(await checkMail(config));
+    record(await checkProxy(config));
     record(await checkSecrets(config, db.database, db.skipped));
   } finally {
     await db.database?.close();

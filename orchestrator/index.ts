@@ -84,6 +84,7 @@ export { eraseDevMailboxMessages } from "./customers/dev-mailbox-erasure.ts";
 export { checkEngine, type CheckFailure, type EngineCheckOptions, type EngineCheckReport, type ImageCheck } from "./doctor/engine-check.ts";
 export { checkSmtp, type SmtpCheckReport } from "./doctor/smtp-check.ts";
 export { checkSecretsKey, type SecretsCheckReport } from "./doctor/secrets-check.ts";
+export { checkCaddy, type CaddyCheckReport } from "./doctor/caddy-check.ts";
 // The portal's own database: `npm run db:backup`, `db:restore`, and the daily portal-backup task.
 export {
   restorePortalBackup,

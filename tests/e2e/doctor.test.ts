@@ -5,7 +5,9 @@
 // unmigrated database, another key, ports of the range taken): exactly that problem reported, with
 // its fix naming the variable or the command, and exit 1. Through Portainer (the test double on
 // the same engine): the key, the environment and the images checked the same way. The embedded
-// database held by a running portal is skipped with a line saying so. No password nor key is printed.
+// database held by a running portal is skipped with a line saying so. With CADDY_ADMIN_URL: Caddy's
+// admin API answering (a real `caddy run`) is ok, a Caddy that does not answer is a problem whose fix
+// names CADDY_ADMIN_URL. No password nor key is printed.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
@@ -17,6 +19,7 @@ import { enqueueEmail } from "../../orchestrator/mail/outbox.ts";
 import { SecretBox } from "../../orchestrator/secrets.ts";
 import { createSharedDatabase, type SharedDatabase } from "../support/console-fixtures.ts";
 import { portainerEnv, startDouble, type PortainerDouble } from "../support/portainer-lab.ts";
+import { caddyOnFreePorts } from "../support/caddy-process.ts";
 import { freePort, repoRoot, startPortal } from "../support/portal.ts";
 import { smtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
 import { docker, freePortRange, LOCAL_IMAGES } from "../support/tenant-engine.ts";
@@ -112,6 +115,7 @@ describe("npm run doctor", () => {
     expect(output).toMatch(new RegExp(`^ok +port range: ${env.TENANT_PORT_RANGE} on 127.0.0.1: no other container publishes in it`, "m"));
     expect(output).toMatch(new RegExp(`^ok +smtp: SMTP 127.0.0.1:${peer.port}: connected and logged in`, "m"));
     expect(output).toMatch(/^ok +secrets key: SECRETS_KEY decrypts a sample \(sealed email /m);
+    expect(output).toMatch(/^ok +caddy: CADDY_ADMIN_URL is not set/m);
     expect(output).toContain("No problem found.");
     expect(peer.received).toHaveLength(0);
     expectNoSecret(output);
@@ -213,6 +217,28 @@ describe("npm run doctor", () => {
     } finally {
       await portal.stop();
       await rm(embeddedDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm run doctor with Caddy's tenant routes (CADDY_ADMIN_URL)", () => {
+  it("says ok when Caddy's admin API answers, and names CADDY_ADMIN_URL when it does not (exit 1)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "tenantry-doctor-caddy-"));
+    const caddy = await caddyOnFreePorts(dir);
+    try {
+      const up = await doctor({ ...env, CADDY_ADMIN_URL: caddy.adminUrl, TENANT_HOST_PATTERN: "{slug}.doctor.test" });
+      expect(up.problems, up.output).toEqual([]);
+      expect(up.code, up.output).toBe(0);
+      expect(up.output).toMatch(new RegExp(`^ok +caddy: Caddy's admin API at ${caddy.adminUrl} answers; no tenants' server \\(@id tenantry-tenants\\) yet`, "m"));
+
+      await caddy.stop();
+      const down = await doctor({ ...env, CADDY_ADMIN_URL: caddy.adminUrl, TENANT_HOST_PATTERN: "{slug}.doctor.test" });
+      expect(down.code, down.output).toBe(1);
+      expect(down.problems, down.output).toEqual([`PROBLEM  caddy: Caddy's admin API at ${caddy.adminUrl} does not answer (is Caddy running?)`]);
+      expect(fixOf(down.output, "PROBLEM  caddy")).toMatch(/^fix: Start Caddy .* or set CADDY_ADMIN_URL to the "admin.listen" address/);
+    } finally {
+      await caddy.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
