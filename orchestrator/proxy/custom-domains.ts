@@ -167,9 +167,13 @@ export async function checkCustomDomain(deps: CustomDomainDeps, domainId: string
 
 export type CustomDomainPassSummary = { checked: number; activated: number; stillPending: number };
 
-/** One pass over every pending domain (the custom-domains task). */
+/** One pass over every pending domain of a tenant not destroyed (the custom-domains task). */
 export async function checkPendingCustomDomains(deps: CustomDomainDeps, signal: AbortSignal): Promise<CustomDomainPassSummary> {
-  const pending = await deps.prisma.customDomain.findMany({ where: { status: "pending" }, select: { id: true }, orderBy: { createdAt: "asc" } });
+  const pending = await deps.prisma.customDomain.findMany({
+    where: { status: "pending", tenant: { desiredState: { not: "destroyed" }, actualState: { notIn: ["destroying", "destroyed"] } } },
+    select: { id: true },
+    orderBy: { createdAt: "asc" },
+  });
   const summary: CustomDomainPassSummary = { checked: 0, activated: 0, stillPending: 0 };
   for (const { id } of pending) {
     signal.throwIfAborted();

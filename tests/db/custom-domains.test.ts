@@ -122,6 +122,20 @@ describe(`custom domains (${process.env.TEST_DB_KIND})`, () => {
     expect(await domains.list(owner.id)).toEqual([]);
   });
 
+  it("the periodic pass checks pending domains of live tenants only", async () => {
+    const live = await tenant();
+    const gone = await tenant();
+    const liveDomain = await domains.add({ tenantId: live.id, hostname: "pass-live.customer.test", actor: { type: "customer", id: live.customerId } });
+    const goneDomain = await domains.add({ tenantId: gone.id, hostname: "pass-gone.customer.test", actor: { type: "customer", id: gone.customerId } });
+    await prisma().tenant.update({ where: { id: gone.id }, data: { desiredState: "destroyed", actualState: "destroyed" } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const summary = await domains.task(5).run({ asOf: new Date(), periodStart: new Date(), runId: "test", signal: new AbortController().signal, logger: silentLogger });
+    expect(summary).toMatchObject({ activated: 0 });
+    const [liveAfter, goneAfter] = await Promise.all([liveDomain, goneDomain].map((d) => prisma().customDomain.findUniqueOrThrow({ where: { id: d.id } })));
+    expect(liveAfter!.lastCheckedAt!.getTime()).toBeGreaterThan(liveDomain.lastCheckedAt!.getTime());
+    expect(goneAfter!.lastCheckedAt!.getTime()).toBe(goneDomain.lastCheckedAt!.getTime());
+  });
+
   it("the certificate ask: no for a pending domain, yes once active, no when its tenant is destroyed", async () => {
     const pattern = parseHostPattern(PATTERN);
     const { id, customerId } = await tenant();
