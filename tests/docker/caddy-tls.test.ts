@@ -6,12 +6,14 @@
 // in Caddy at start (the test never does). A signup then provisions a real tenant, whose hostname
 // gets a certificate issued by Pebble on its first HTTPS request and serves the tenant's login page
 // (node and curl verify it against Pebble's root only); a hostname of no tenant gets no certificate.
-// Caddy restarted empty gets its TLS back from the reconcile pass, not only the routes.
+// The credentials email and the customer's status page give that https:// address. Caddy restarted
+// empty gets its TLS back from the reconcile pass, not only the routes.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadOrCreateKeyFile, readDevMailbox } from "../../orchestrator/index.ts";
 import { caddyOnFreePorts, httpsGet, run, startPebble, stop, storedCertificateNames, tlsAutomation, waitFor, type Caddy, type Pebble } from "../support/caddy-process.ts";
 import { signUp, startTenantLab, waitForJobs, type TenantLab } from "../support/tenant-engine.ts";
 
@@ -91,6 +93,15 @@ describe("on-demand TLS set by the portal: a new tenant's certificate from Pebbl
     expect(curl.stdout).toContain(LOGIN_PAGE);
     expect(await storedCertificateNames(dir)).toEqual([hostname]);
     expect(lab.portal.output()).not.toContain("Caddy's tenants' server and certificates could not be set at start");
+
+    // The customer is given that address: in the credentials email and on the status page.
+    const address = `https://${hostname}:${caddy.httpsPort}/`;
+    const key = await loadOrCreateKeyFile(path.join(lab.dataDir, "secrets.key"));
+    await waitFor("the credentials email", undefined, async () => (await readDevMailbox(path.join(lab.dataDir, "mailbox"), key)).length > 0);
+    const [email] = await readDevMailbox(path.join(lab.dataDir, "mailbox"), key);
+    expect(email!.text).toContain(address);
+    const statusPage = await fetch(`${lab.portal.url}/trial/${tenant.statusToken}`).then((r) => r.text());
+    expect(statusPage).toContain(`href="${address}"`);
   });
 
   it("a hostname of no tenant gets no certificate: the handshake fails and the portal's ask said no", async () => {
