@@ -4,11 +4,13 @@
 // While dnsmasq says the domain points elsewhere, the domain stays pending, Caddy has no host for it
 // and the certificate ask says no; dnsmasq restarted with the CNAME to the target → after one
 // custom-domains pass the domain is active, Caddy sends it to the tenant's login page (one route,
-// same @id), the ask says yes, a reconcile pass keeps it; removed → gone from Caddy and the ask.
+// same @id), the ask (the portal's GET /_caddy/ask handler) says yes, a reconcile pass keeps it; removed → gone from Caddy and the ask.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request } from "node:http";
+import { request, type Server } from "node:http";
+import express from "express";
+import { caddyAskEndpoint } from "../../app/http/caddy-ask.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +63,11 @@ describe("custom domains: enabled only once their DNS points at the target", () 
   let domainId: string;
   const prisma = () => database.db.prisma;
   const pattern = parseHostPattern(PATTERN);
+  // The portal's GET /_caddy/ask, as Caddy's on-demand TLS calls it.
+  let askServer: Server;
+  let askPort: number;
+  const askStatus = async (domain: string) =>
+    (await fetch(`http://127.0.0.1:${askPort}/_caddy/ask?domain=${encodeURIComponent(domain)}`, { headers: { Connection: "close" } })).status;
 
   async function startDns(records: Parameters<typeof startDnsmasq>[0]) {
     await dns?.stop();
@@ -125,11 +132,17 @@ describe("custom domains: enabled only once their DNS points at the target", () 
       customDomains: { target: TARGET, perTenant: 2, dnsServers: [dns!.server] },
     });
     domains = orchestrator.customDomains!;
+    const app = express();
+    app.get("/_caddy/ask", caddyAskEndpoint({ prisma: prisma(), pattern: PATTERN, logger: { ...logger, debug: () => {} } }));
+    askServer = app.listen(0, "127.0.0.1");
+    await new Promise<void>((resolve) => askServer.once("listening", () => resolve()));
+    askPort = (askServer.address() as { port: number }).port;
     worker = orchestrator.startWorker();
   }, 90_000);
 
   afterAll(async () => {
     await worker?.stop();
+    await new Promise((resolve) => (askServer ? askServer.close(resolve) : resolve(undefined)));
     if (tenantId) await removeTenantsFromEngine([tenantId]);
     await dns?.stop();
     if (caddy && caddy.exitCode === null) {
@@ -163,6 +176,8 @@ describe("custom domains: enabled only once their DNS points at the target", () 
     expect(await routeHosts()).toEqual([`${slug}.b-domains.test`]);
     expect((await getWithHost(httpPort, DOMAIN)).body).not.toContain("Sign in / Connexion");
     expect(await decideCertificateAsk(prisma(), pattern, DOMAIN)).toMatchObject({ allowed: false });
+    expect(await askStatus(DOMAIN)).toBe(404);
+    expect(await askStatus(`${slug}.b-domains.test`)).toBe(200);
 
     // A pass with DNS unchanged leaves it pending.
     expect((await runPass(10)).summary).toMatchObject({ checked: 1, activated: 0, stillPending: 1 });
@@ -183,6 +198,7 @@ describe("custom domains: enabled only once their DNS points at the target", () 
     expect(answer.status).toBe(200);
     expect(answer.body).toContain("Sign in / Connexion");
     expect(await decideCertificateAsk(prisma(), pattern, DOMAIN)).toEqual({ allowed: true, tenantId });
+    expect(await askStatus(DOMAIN)).toBe(200);
 
     const audit = await prisma().auditLog.findMany({ where: { tenantId, action: { startsWith: "domain." } }, orderBy: { at: "asc" } });
     expect(audit.map((a) => [a.action, a.actorType])).toEqual([
@@ -201,6 +217,7 @@ describe("custom domains: enabled only once their DNS points at the target", () 
     expect(await routeHosts()).toEqual([`${slug}.b-domains.test`]);
     expect((await getWithHost(httpPort, DOMAIN)).body).not.toContain("Sign in / Connexion");
     expect(await decideCertificateAsk(prisma(), pattern, DOMAIN)).toMatchObject({ allowed: false });
+    expect(await askStatus(DOMAIN)).toBe(404);
     const removed = await prisma().auditLog.findFirstOrThrow({ where: { tenantId, action: "domain.removed" } });
     expect(removed).toMatchObject({ actorType: "admin", actorId: "b-admin@example.com" });
   });
