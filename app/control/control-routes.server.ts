@@ -1,10 +1,11 @@
 // The portal's control channel, for the operator's commands when they cannot open the database
 // themselves (the embedded database belongs to the portal's process): list the periodic tasks, run
-// what is due as of a time, send a test notification, back up the portal's database. Answers only
+// what is due as of a time, send a test notification, back up the portal's database, ask for tenant
+// backups and restores and wait for their jobs. Answers only
 // on a loopback connection that carries the token of control-token.server.ts; everything else gets
 // a 404, as if it did not exist.
 import express, { type Router } from "express";
-import type { Orchestrator } from "../../orchestrator/index.ts";
+import { OrchestratorError, type Orchestrator } from "../../orchestrator/index.ts";
 import { parseAsOf } from "./as-of";
 import { tokensMatch } from "./control-token.server";
 
@@ -47,6 +48,49 @@ export function controlRoutes(orchestrator: Orchestrator, token: string): Router
       res.json({ report: await orchestrator.backupPortalDatabase(dir) });
     } catch (error) {
       next(error);
+    }
+  });
+  // `npm run tenant` (tenant backups, issue 13) while this portal holds the embedded database.
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const operator = (req: express.Request) => ({ requestedBy: text(req.query.by) ?? "operator", actorType: "operator" as const });
+  const refusal = (res: express.Response, next: express.NextFunction, error: unknown) => {
+    if (error instanceof OrchestratorError && !error.transient) res.status(400).json({ error: error.message });
+    else next(error);
+  };
+  router.post("/tenant-backups/backup", async (req, res, next) => {
+    try {
+      res.json(await orchestrator.tenantBackups.backup(text(req.query.slug) ?? "", operator(req)));
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  router.get("/tenant-backups", async (req, res, next) => {
+    try {
+      res.json({ backups: await orchestrator.tenantBackups.list(text(req.query.slug) ?? "") });
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  router.post("/tenant-backups/restore", async (req, res, next) => {
+    const backupId = text(req.query.backup);
+    const into = text(req.query.into);
+    try {
+      res.json(
+        await orchestrator.tenantBackups.restore(
+          { slug: text(req.query.slug) ?? "", ...(backupId ? { backupId } : {}), ...(into ? { into } : {}) },
+          operator(req),
+        ),
+      );
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  router.get("/jobs/wait", async (req, res, next) => {
+    const timeoutMs = Math.min(Math.max(Number(text(req.query.timeoutMs) ?? "30000") || 30_000, 0), 60_000);
+    try {
+      res.json(await orchestrator.tenantBackups.waitForJob(text(req.query.id) ?? "", timeoutMs));
+    } catch (error) {
+      refusal(res, next, error);
     }
   });
   router.post("/notify-test", async (_req, res, next) => {

@@ -6,14 +6,14 @@
 import path from "node:path";
 import { DatabaseInUseError } from "../../prisma/database.ts";
 import type { Database } from "../../prisma/database.ts";
-import type { Orchestrator, PortalBackupReport, RunReport, TaskListing } from "../../orchestrator/index.ts";
+import type { Orchestrator, PortalBackupReport, RunReport, TaskListing, TenantBackupService, TenantBackupSummary } from "../../orchestrator/index.ts";
 import { openDatabaseFor, openOrchestratorFor } from "../boot.server";
 import { clockFromEnvironment } from "../clock.server";
 import type { AppConfig } from "../config.server";
 import type { Logger } from "../logger.server";
 import { readControlToken } from "./control-token.server";
 
-export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification" | "backupPortalDatabase"> & {
+export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification" | "backupPortalDatabase" | "tenantBackups"> & {
   /** "the database" or "the running portal at http://…": printed so the operator knows. */
   readonly via: string;
   /** The database and orchestrator when the command opened them itself (null through the portal). */
@@ -32,6 +32,7 @@ export async function openOperatorCommands(config: AppConfig, logger: Logger): P
       runDueTasks: (at) => orchestrator.runDueTasks(at),
       sendTestNotification: () => orchestrator.sendTestNotification(),
       backupPortalDatabase: (dir) => orchestrator.backupPortalDatabase(dir),
+      tenantBackups: orchestrator.tenantBackups,
       close: () => database.close(),
     };
   } catch (error) {
@@ -80,6 +81,24 @@ async function portalCommands(config: AppConfig, inUse: DatabaseInUseError): Pro
     sendTestNotification: async () => (await call<{ lines: string[] }>("POST", "/notify-test")).lines,
     backupPortalDatabase: async (dir) =>
       (await call<{ report: PortalBackupReport }>("POST", `/portal-backup${dir ? `?dir=${encodeURIComponent(path.resolve(dir))}` : ""}`)).report,
+    tenantBackups: tenantBackupsThroughPortal(call),
     close: async () => {},
+  };
+}
+
+/** `npm run tenant` through the portal's control channel (control-routes.server.ts). */
+function tenantBackupsThroughPortal(call: <T>(method: "GET" | "POST", pathAndQuery: string) => Promise<T>): TenantBackupService {
+  const query = (values: Record<string, string | undefined>) =>
+    Object.entries(values)
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+      .join("&");
+  return {
+    backup: (slug, by) => call("POST", `/tenant-backups/backup?${query({ slug, by: by.requestedBy })}`),
+    list: async (slug) =>
+      (await call<{ backups: TenantBackupSummary[] }>("GET", `/tenant-backups?${query({ slug })}`)).backups.map((b) => ({ ...b, createdAt: new Date(b.createdAt) })),
+    restore: (request, by) =>
+      call("POST", `/tenant-backups/restore?${query({ slug: request.slug, backup: request.backupId, into: request.into, by: by.requestedBy })}`),
+    waitForJob: (jobId, timeoutMs) => call("GET", `/jobs/wait?${query({ id: jobId, timeoutMs: String(timeoutMs) })}`),
   };
 }

@@ -1,0 +1,123 @@
+// `npm run tenant`: a tenant's backups (issue 13), for the operator.
+//   npm run tenant -- backup <slug>                                  takes a backup now
+//   npm run tenant -- backups <slug>                                 lists its backups, newest first
+//   npm run tenant -- restore <slug> [<backup-id>] [--into <new-slug>]
+//       restores its latest backup (or the one named) in place, or into a new tenant <new-slug> (a
+//       copy of the same customer, provisioned then given the backup's data; no email is sent)
+// Each command queues the job and waits for it to end (Ctrl-C stops waiting, not the job). With
+// the embedded database, held by the running portal, it asks the portal (control channel), whose
+// worker runs the job; otherwise it opens the database itself and runs a worker while it waits, so
+// the job runs even when no portal is up (a running portal's worker may take it instead).
+import { openOperatorCommands, type OperatorCommands } from "./control/operator-commands.server";
+import { ConfigError, loadConfig } from "./config.server";
+import { createLogger } from "./logger.server";
+import type { TenantBackupSummary, Worker } from "../orchestrator/index.ts";
+
+const USAGE = "Usage: npm run tenant -- backup <slug> | backups <slug> | restore <slug> [<backup-id>] [--into <new-slug>]";
+const OPERATOR = { requestedBy: "operator", actorType: "operator" } as const;
+const WAIT_LIMIT_MS = 60 * 60_000;
+
+type Parsed = { command: "backup" | "backups"; slug: string } | { command: "restore"; slug: string; backupId?: string; into?: string };
+
+function parseTenantArgs(args: string[]): Parsed | null {
+  const [command, ...rest] = args;
+  if ((command === "backup" || command === "backups") && rest.length === 1 && !rest[0]!.startsWith("-")) return { command, slug: rest[0]! };
+  if (command !== "restore") return null;
+  const flag = rest.indexOf("--into");
+  let into: string | undefined;
+  if (flag >= 0) {
+    into = rest[flag + 1];
+    if (!into || into.startsWith("-")) return null;
+    rest.splice(flag, 2);
+  }
+  if (rest.length < 1 || rest.length > 2 || rest.some((arg) => arg.startsWith("-"))) return null;
+  return { command, slug: rest[0]!, ...(rest[1] ? { backupId: rest[1] } : {}), ...(into ? { into } : {}) };
+}
+
+async function main() {
+  const parsed = parseTenantArgs(process.argv.slice(2));
+  if (!parsed) {
+    console.error(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig(process.env);
+  // The command's own lines are the output; the portal's log lines only when something goes wrong.
+  const commands = await openOperatorCommands(config, createLogger("warn"));
+  try {
+    if (parsed.command === "backups") {
+      printBackups(parsed.slug, await commands.tenantBackups.list(parsed.slug), commands.via);
+      return;
+    }
+    if (parsed.command === "backup") {
+      const { jobId } = await commands.tenantBackups.backup(parsed.slug, OPERATOR);
+      console.log(`Backup of ${parsed.slug} queued (job ${jobId}, through ${commands.via}); waiting for it…`);
+      if (await waitAndReport(commands, jobId)) {
+        const [latest] = await commands.tenantBackups.list(parsed.slug);
+        if (latest) printBackups(parsed.slug, [latest], commands.via);
+      }
+      return;
+    }
+    if (parsed.command !== "restore") return;
+    const queued = await commands.tenantBackups.restore(
+      { slug: parsed.slug, ...(parsed.backupId ? { backupId: parsed.backupId } : {}), ...(parsed.into ? { into: parsed.into } : {}) },
+      OPERATOR,
+    );
+    console.log(
+      parsed.into
+        ? `Restore of backup ${queued.backupId} into the new tenant ${queued.slug} queued (provisioned first, then restored; job ${queued.jobId}); waiting for it…`
+        : `Restore of backup ${queued.backupId} into ${queued.slug} queued (a backup of its current data is taken first; job ${queued.jobId}); waiting for it…`,
+    );
+    await waitAndReport(commands, queued.jobId);
+  } finally {
+    await commands.close();
+  }
+}
+
+/** Waits for the job (running a worker when the command opened the database itself); true when it succeeded. */
+async function waitAndReport(commands: OperatorCommands, jobId: string): Promise<boolean> {
+  let worker: Worker | null = commands.local ? commands.local.orchestrator.startWorker() : null;
+  const started = Date.now();
+  try {
+    for (;;) {
+      const outcome = await commands.tenantBackups.waitForJob(jobId, 30_000);
+      if (outcome.status === "succeeded") {
+        console.log(`Done (job ${jobId}).`);
+        return true;
+      }
+      if (outcome.status === "failed" || outcome.status === "canceled") {
+        console.error(`The job ${outcome.status}: ${outcome.lastError ?? "no reason recorded"}`);
+        process.exitCode = 1;
+        return false;
+      }
+      if (Date.now() - started > WAIT_LIMIT_MS) {
+        console.error(`Job ${jobId} is still ${outcome.status} after an hour; it goes on. Follow it in the console.`);
+        process.exitCode = 1;
+        return false;
+      }
+    }
+  } finally {
+    await worker?.stop();
+    worker = null;
+  }
+}
+
+function printBackups(slug: string, backups: TenantBackupSummary[], via: string) {
+  if (backups.length === 0) {
+    console.log(`Tenant ${slug} has no backup yet (through ${via}). Take one: npm run tenant -- backup ${slug}`);
+    return;
+  }
+  console.log(`Backups of ${slug} (through ${via}), newest first:`);
+  for (const b of backups) {
+    const size = b.sizeBytes === null ? "" : `${(b.sizeBytes / 1024 / 1024).toFixed(2)} MiB`;
+    const rows = b.rowCounts ? Object.entries(b.rowCounts).map(([table, count]) => `${table}=${count}`).join(" ") : "";
+    console.log(`  ${b.id}  ${b.createdAt.toISOString().slice(0, 19).replace("T", " ")} UTC  ${b.reason.padEnd(15)} ${b.status.padEnd(9)} ${size.padStart(10)}`);
+    if (b.status === "succeeded") console.log(`      ${b.durationMs ?? "?"} ms  sha256 ${b.sha256}  ${rows}`);
+    if (b.error) console.log(`      ${b.error}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
