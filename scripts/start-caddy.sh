@@ -50,6 +50,13 @@ stop_leftover() {
   [ -f "$pidfile" ] || return 0
   pid=$(cat "$pidfile" 2>/dev/null || true)
   if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CADDY_DIR/caddy.json"; then
+    # Still the child of a running start-caddy.sh: another npm start on this data folder, left alone.
+    local parent
+    parent=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || true)
+    if [ -n "$parent" ] && tr '\0' ' ' <"/proc/$parent/cmdline" 2>/dev/null | grep -qF "scripts/start-caddy.sh"; then
+      fall_back "another npm start runs on this data folder (its Caddy is pid $pid)" "stop it (Ctrl-C in its terminal) or give this one another DATA_DIR"
+      return 1
+    fi
     say "stopping the Caddy left running by a previous start (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -71,7 +78,8 @@ find_caddy() {
   fi
   say "installing Debian's caddy (its system service is left stopped)"
   local installed
-  if installed=$(bash scripts/ensure-caddy.sh | tail -n 1) && [ -x "$installed" ]; then
+  # apt's output stays visible (stderr); the path is the script's last line.
+  if installed=$(bash scripts/ensure-caddy.sh 2>&1 | tee /dev/stderr | tail -n 1) && [ -x "$installed" ]; then
     echo "$installed"
     return 0
   fi
@@ -89,7 +97,12 @@ write_config() {
 }
 
 start_caddy() {
-  local binary=$1
+  local binary=$1 taken
+  # Caddy binds with SO_REUSEPORT: another Caddy on these ports would not make it fail (ports-free.mjs).
+  if ! taken=$(node scripts/lib/ports-free.mjs "$LISTEN" "$ADMIN"); then
+    fall_back "an address Caddy needs is in use by another program (${taken// / and })" "free it (ss -ltnp 'sport = :$PORT_ONLY' or 'sport = :${ADMIN##*:}' shows the program) or choose other addresses with TENANT_PROXY_LISTEN / QUICK_START_CADDY_ADMIN"
+    return 1
+  fi
   write_config || { fall_back "the configuration could not be written to $CADDY_DIR" "check that folder"; return 1; }
   # Its own session (setsid): Ctrl-C reaches the portal, and Caddy is stopped after it.
   XDG_DATA_HOME="$CADDY_DIR/data" XDG_CONFIG_HOME="$CADDY_DIR/config" \
@@ -103,7 +116,7 @@ start_caddy() {
       caddy_pid=""
       local why
       why=$(grep '^Error: ' "$CADDY_DIR/caddy.log" | tail -n 1 | sed 's/^Error: //')
-      fall_back "Caddy did not start (${why:-see $CADDY_DIR/caddy.log})" "free the port (ss -ltnp 'sport = :$PORT_ONLY' and 'sport = :${ADMIN##*:}') or choose others with TENANT_PROXY_LISTEN / QUICK_START_CADDY_ADMIN"
+      fall_back "Caddy did not start (${why:-see $CADDY_DIR/caddy.log})" "read that error (Caddy's log: $CADDY_DIR/caddy.log), or choose other addresses with TENANT_PROXY_LISTEN / QUICK_START_CADDY_ADMIN"
       return 1
     fi
     grep -q "serving initial configuration" "$CADDY_DIR/caddy.log" 2>/dev/null && return 0
@@ -124,8 +137,8 @@ stop_caddy() {
   caddy_pid=""
 }
 
-if [ "${QUICK_START_CADDY:-on}" = off ]; then
-  say "QUICK_START_CADDY=off: no reverse proxy started; tenants get host ports (http://localhost:<port>/)."
+if [[ "${QUICK_START_CADDY:-on}" =~ ^(off|0|false|no)$ ]]; then
+  say "QUICK_START_CADDY=$QUICK_START_CADDY: no reverse proxy started; tenants get host ports (http://localhost:<port>/)."
 elif [ -n "${CADDY_ADMIN_URL:-}" ]; then
   say "CADDY_ADMIN_URL is set: tenant routes go to that Caddy; the quick start starts none."
 elif [ -n "${TENANT_TLS:-}" ] && [ "$TENANT_TLS" != off ]; then
@@ -133,8 +146,7 @@ elif [ -n "${TENANT_TLS:-}" ] && [ "$TENANT_TLS" != off ]; then
 elif ! [[ "${TENANT_BIND_ADDRESS:-127.0.0.1}" =~ ^(127\.[0-9.]+|::1|\[::1\])$ ]]; then
   fall_back "TENANT_BIND_ADDRESS=$TENANT_BIND_ADDRESS publishes the apps beyond loopback, and behind the proxy they stay on loopback" "unset TENANT_BIND_ADDRESS (or set 127.0.0.1)"
 else
-  stop_leftover
-  if binary=$(find_caddy) && start_caddy "$binary"; then
+  if stop_leftover && binary=$(find_caddy) && start_caddy "$binary"; then
     export CADDY_ADMIN_URL="http://$ADMIN" TENANT_HOST_PATTERN="$PATTERN" TENANT_PROXY_LISTEN="$LISTEN"
     export TENANT_TLS=${TENANT_TLS:-off}
     say "Caddy (quick start) runs: tenants answer at $TENANT_ADDRESS (admin API $ADMIN, log $CADDY_DIR/caddy.log; tenant routes kept from its last run: $routes_kept, the reconciler checks them)."
