@@ -45,8 +45,8 @@ export type TenantTlsSettings =
 type Change = UpsertOutcome | "removed" | "absent";
 
 export type TenantTlsOutcome =
-  | { mode: "off"; automaticHttps: Change; tlsOnServer: Change }
-  | { mode: "on-demand"; automaticHttps: Change; tlsOnServer: Change; ask: Change; policy: Change }
+  | { mode: "off"; automaticHttps: Change; tlsOnServer: Change; certificate: Change }
+  | { mode: "on-demand"; automaticHttps: Change; tlsOnServer: Change; ask: Change; policy: Change; certificate: Change }
   | { mode: "files"; automaticHttps: Change; tlsOnServer: Change; certificate: Change; policy: Change };
 
 /** Caddy's automation policy for tenants' hostnames: certificates on demand from the ACME issuer. */
@@ -73,7 +73,8 @@ export async function ensureTenantTls(admin: CaddyAdmin, settings: TenantTlsSett
     // Caddy would otherwise serve TLS (and fetch certificates) for the routes' hostnames.
     const automaticHttps = await admin.ensureConfig(`${SERVER}/automatic_https`, { disable: true });
     const tlsOnServer = await removed(admin.removeConfig(`${SERVER}/tls_connection_policies`));
-    return { mode: "off", automaticHttps, tlsOnServer };
+    const certificate = await removeFromList(admin, LOAD_FILES, TENANT_CERT_FILES_ID);
+    return { mode: "off", automaticHttps, tlsOnServer, certificate };
   }
   if (settings.mode === "on-demand") {
     // Automatic HTTPS on (its default): the HTTP port redirects to HTTPS.
@@ -84,7 +85,9 @@ export async function ensureTenantTls(admin: CaddyAdmin, settings: TenantTlsSett
     // Caddy 2.6 reads the ask URL here (later versions also accept a permission module).
     const ask = await admin.ensureConfig("/config/apps/tls/automation/on_demand/ask", settings.askUrl);
     const policy = await ensureInList(admin, POLICIES, TENANT_TLS_POLICY_ID, tenantTlsPolicy(settings.acme));
-    return { mode: "on-demand", automaticHttps, tlsOnServer, ask, policy };
+    // Files left from TENANT_TLS=files would be presented instead of asking for certificates.
+    const certificate = await removeFromList(admin, LOAD_FILES, TENANT_CERT_FILES_ID);
+    return { mode: "on-demand", automaticHttps, tlsOnServer, ask, policy, certificate };
   }
   // Files: no ACME for the tenants' names (redirects from the HTTP port stay), the vendor's
   // certificate loaded with our tag and the only one the tenants' server presents.

@@ -7,15 +7,18 @@
 // which node verifies against the test's root alone; no certificate authority is ever asked (no ACME
 // policy, nothing in Caddy's certificate storage). A tiny HTTP server stands in for the tenant's
 // app, whose route the test writes as a job would (tests/docker/caddy-routes.test.ts shows the jobs').
+// Also: a vendor's own loaded certificate stays first and Tenantry's entries are found by @id (once),
+// a change of mode takes Tenantry's entries out, and a portal whose Caddy does not answer still
+// starts, with a warning.
 import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caddyAdmin, tenantRoute } from "../../orchestrator/index.ts";
+import { caddyAdmin, ensureTenantTls, tenantRoute } from "../../orchestrator/index.ts";
 import { caddyOnFreePorts, httpsGet, run, storedCertificateNames, tlsAutomation, waitFor, type Caddy } from "../support/caddy-process.ts";
-import { startPortal, type Portal } from "../support/portal.ts";
+import { freePort, startPortal, type Portal } from "../support/portal.ts";
 
 describe("TENANT_TLS=files: the vendor's wildcard certificate, loaded by Caddy as the portal says", () => {
   let dir: string;
@@ -23,14 +26,16 @@ describe("TENANT_TLS=files: the vendor's wildcard certificate, loaded by Caddy a
   let portal: Portal;
   let app: Server;
   let root: string;
+  let rootFile: string;
+  let rootKey: string;
   let certFile: string;
   let keyFile: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "tenantry-caddy-files-"));
     // A root of the test's own, and the wildcard it signs (as a vendor's CA-issued one would be).
-    const rootKey = path.join(dir, "root.key");
-    const rootFile = path.join(dir, "root.pem");
+    rootKey = path.join(dir, "root.key");
+    rootFile = path.join(dir, "root.pem");
     await run("openssl", [
       "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
       "-subj", "/CN=Tenantry test root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
@@ -94,5 +99,45 @@ describe("TENANT_TLS=files: the vendor's wildcard certificate, loaded by Caddy a
     expect(JSON.stringify(await tlsAutomation(caddy.adminUrl))).not.toContain("tenantry-tenants-tls");
     expect(await storedCertificateNames(dir)).toEqual([]);
     expect(portal.output()).not.toContain("could not be set at start");
+  });
+
+  it("keeps a vendor's own loaded certificate first, finds Tenantry's by @id, and takes it out when the mode changes", async () => {
+    const admin = caddyAdmin(caddy.adminUrl);
+    const files = { mode: "files", certFile, keyFile } as const;
+    const loadFiles = () => fetch(`${caddy.adminUrl}/config/apps/tls/certificates/load_files`).then((r) => r.json() as Promise<Array<Record<string, unknown>>>);
+    const ours = (await loadFiles())[0]!;
+    const vendors = { certificate: rootFile, key: rootKey, format: "pem", tags: ["vendor-own"] };
+    expect(await admin.ensureConfig("/config/apps/tls/certificates/load_files", [vendors, ours])).toBe("updated");
+    expect(await ensureTenantTls(admin, files)).toEqual({ mode: "files", automaticHttps: "unchanged", certificate: "unchanged", tlsOnServer: "unchanged", policy: "absent" });
+    expect(await loadFiles()).toEqual([vendors, ours]);
+
+    // TLS off: Tenantry's certificate and the server's TLS go, the vendor's certificate stays.
+    expect(await ensureTenantTls(admin, { mode: "off" })).toEqual({ mode: "off", automaticHttps: "updated", tlsOnServer: "removed", certificate: "removed" });
+    expect(await loadFiles()).toEqual([vendors]);
+    // Back to files: appended after the vendor's, served again.
+    expect(await ensureTenantTls(admin, files)).toMatchObject({ certificate: "created", tlsOnServer: "created", automaticHttps: "updated" });
+    expect(await loadFiles()).toEqual([vendors, ours]);
+    expect((await httpsGet(caddy.httpsPort, "acme.files.test", root)).subject).toBe("*.files.test");
+  });
+
+  it("a portal whose Caddy does not answer still starts, and says so in its log", async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const second = await startPortal({
+      WORKER: "true",
+      SCHEDULER: "false",
+      CADDY_ADMIN_URL: nowhere,
+      TENANT_HOST_PATTERN: "{slug}.files.test",
+      TENANT_TLS: "files",
+      TENANT_TLS_CERT_FILE: certFile,
+      TENANT_TLS_KEY_FILE: keyFile,
+    });
+    try {
+      expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+      await waitFor("the warning", undefined, async () => second.output().includes("Caddy's tenants' server and certificates could not be set at start"));
+      const warning = second.output().split("\n").find((line) => line.includes("could not be set at start"))!;
+      expect(warning).toContain(nowhere);
+    } finally {
+      await second.stop();
+    }
   });
 });
