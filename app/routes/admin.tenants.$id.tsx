@@ -18,6 +18,7 @@ import { LiveLogs } from "~/components/admin/tenant/live-logs";
 import { RetryDestroy, TenantActions } from "~/components/admin/tenant/tenant-actions";
 import { TenantFacts } from "~/components/admin/tenant/tenant-facts";
 import { TenantHeader } from "~/components/admin/tenant/tenant-header";
+import { TenantBackups } from "~/components/admin/tenant/tenant-backups";
 import { formValues } from "~/forms/admin/form-values";
 import { parseTenantAction } from "~/forms/admin/tenant-action";
 import { usePolling } from "~/hooks/use-polling";
@@ -130,6 +131,7 @@ export default function TenantPage() {
       {customDomains ? (
         <CustomDomains card={customDomains} action={`/admin/tenants/${tenant.id}/domains`} csrf={csrf} canEdit={canAct && tenant.actualState !== "destroyed" && !leaving} locale={locale} />
       ) : null}
+      {canAct && tenant.actualState !== "destroyed" ? <TenantBackups tenantId={tenant.id} csrf={csrf} locale={locale} /> : null}
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
       <UsageChart points={usageSeries} days={usageDays} now={usageAsOf} t={t} />
