@@ -23,6 +23,8 @@ const PORTAL_ACTIONS = ["backup_written", "restored"] as const;
 const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
 // Custom domains (issue 14): added and removed by the customer or an admin, activated by the DNS check.
 const DOMAIN_ACTIONS = ["added", "removed", "activated"] as const;
+// The customer's account page (issue 12): a fresh link asked for and sent, their own requests.
+const ACCOUNT_ACTIONS = ["link_requested", "link_renewed", "resend", "close", "checkout", "billing_portal"] as const;
 const TENANT_ACTIONS = [
   "provisioned",
   "suspended",
@@ -60,7 +62,8 @@ export type AuditAction =
   | `secrets.${(typeof SECRETS_ACTIONS)[number]}`
   | `tenant.${(typeof TENANT_ACTIONS)[number]}`
   | `portal.${(typeof PORTAL_ACTIONS)[number]}`
-  | `domain.${(typeof DOMAIN_ACTIONS)[number]}`;
+  | `domain.${(typeof DOMAIN_ACTIONS)[number]}`
+  | `account.${(typeof ACCOUNT_ACTIONS)[number]}`;
 
 /** Every known action name (for tests and for anyone listing them). */
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
@@ -73,6 +76,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   ...TENANT_ACTIONS.map((a) => `tenant.${a}` as const),
   ...PORTAL_ACTIONS.map((a) => `portal.${a}` as const),
   ...DOMAIN_ACTIONS.map((a) => `domain.${a}` as const),
+  ...ACCOUNT_ACTIONS.map((a) => `account.${a}` as const),
 ];
 
 /** Plain values only: an entry is read back as JSON on the audit page. Never a secret. */
