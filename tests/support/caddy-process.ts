@@ -1,5 +1,5 @@
 // Debian's `caddy` and `pebble` (a real ACME test CA) run as child processes on free loopback
-// ports for the HTTPS tests of issue 14 (tests/docker/caddy-tls.test.ts, tests/e2e/caddy-tls-files.test.ts),
+// ports for the HTTPS tests of issue 14 (tests/docker/caddy-tls.test.ts, tests/e2e/caddy-tls.test.ts, doctor.test.ts),
 // each with its storage in the test's folder, and an HTTPS GET that verifies the server's
 // certificate against one given root only. CADDY_PATH / PEBBLE_PATH name the binaries (npm test's
 // scripts/ensure-*.sh export them); otherwise they are looked up on PATH.
