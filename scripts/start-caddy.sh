@@ -27,6 +27,7 @@ fi
 CADDY_DIR=$(realpath -m "${DATA_DIR:-data}/caddy")
 ADMIN=${QUICK_START_CADDY_ADMIN:-127.0.0.1:2119}
 LISTEN=${TENANT_PROXY_LISTEN:-127.0.0.1:8080}
+[[ "$LISTEN" == *:* ]] || LISTEN=":$LISTEN" # a bare port, as the portal reads it
 PATTERN=${TENANT_HOST_PATTERN:-"{slug}.localhost"}
 PORT_ONLY=${LISTEN##*:}
 case "$PORT_ONLY" in 80) SHOWN_PORT="" ;; *) SHOWN_PORT=":$PORT_ONLY" ;; esac
@@ -137,6 +138,9 @@ stop_caddy() {
   caddy_pid=""
 }
 
+# Interrupted while Caddy starts: Caddy (in its own session) is stopped all the same.
+trap stop_caddy EXIT
+trap 'exit 130' INT TERM HUP
 if [[ "${QUICK_START_CADDY:-on}" =~ ^(off|0|false|no)$ ]]; then
   say "QUICK_START_CADDY=$QUICK_START_CADDY: no reverse proxy started; tenants get host ports (http://localhost:<port>/)."
 elif [ -n "${CADDY_ADMIN_URL:-}" ]; then
@@ -156,7 +160,6 @@ fi
 # The portal as a child: the traps stop it, then Caddy; its exit code is this script's.
 stop_portal() { [ -n "$portal_pid" ] && kill -TERM "$portal_pid" 2>/dev/null; }
 trap stop_portal INT TERM HUP
-trap stop_caddy EXIT
 "$@" &
 portal_pid=$!
 while :; do
