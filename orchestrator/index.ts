@@ -104,6 +104,10 @@ export { proxiedTenantUrl, suspendedPageHtml, type TenantProxySettings } from ".
 export { tenantAppUrl } from "./lifecycle/context.ts";
 // Custom domains (issue 14): added by customers or admins, enabled once their DNS points at the target.
 export * from "./proxy/custom-domain-exports.ts";
+// Billing (issue 12): Stripe settings, the webhook and the subscription's Stripe state.
+export * from "./billing/exports.ts";
+// Plans (issue 12): the vendor's catalogue from PLANS_FILE, checked at boot.
+export * from "./plans/index.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */
 export type DriverConfig =
