@@ -63,6 +63,17 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
         body: [paragraph(text.deleted(message.company)), paragraph(text.thanks)],
       };
     }
+    case "account-link": {
+      const text = copy.accountLink;
+      return {
+        subject: text.subject(message.company),
+        body: [
+          paragraph(text.intro(message.company)),
+          { kind: "fields", fields: [{ label: text.linkLabel, value: { kind: "link", url: message.accountUrl } }] },
+          paragraph(text.previous, text.notYou),
+        ],
+      };
+    }
   }
 }
 

@@ -3,6 +3,7 @@ export { renderEmail } from "./render.ts";
 export { PASSWORD_PLACEHOLDER, secretFieldsOf, withoutSecrets } from "./redaction.ts";
 export { escapeHtml } from "./escape.ts";
 export type {
+  AccountLinkEmailInput,
   CredentialsEmailInput,
   EmailLocale,
   EmailMessageInput,

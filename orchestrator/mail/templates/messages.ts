@@ -35,6 +35,13 @@ export interface Copy {
     deleted(company: string): string;
     readonly thanks: string;
   };
+  readonly accountLink: {
+    subject(company: string): string;
+    intro(company: string): string;
+    readonly linkLabel: string;
+    readonly previous: string;
+    readonly notYou: string;
+  };
 }
 
 function englishDelay(daysLeft: number): string {
@@ -82,6 +89,13 @@ const en: Copy = {
     deleted: (company) => `Your instance for ${company} and all its data have been permanently deleted.`,
     thanks: "Thank you for trying our service. If you have any question, simply reply to this e-mail.",
   },
+  accountLink: {
+    subject: (company) => `Your account page for ${company}`,
+    intro: (company) => `Here is the link to the account page of your instance for ${company}, as you asked.`,
+    linkLabel: "Your account page",
+    previous: "The previous link no longer works. Keep this one to yourself: whoever has it can manage your account.",
+    notYou: "If you did not ask for it, you can ignore this e-mail.",
+  },
 };
 
 // French: a non-breaking space before ":" and typographic apostrophes.
@@ -117,6 +131,13 @@ const fr: Copy = {
     subject: (company) => `Votre instance pour ${company} a été supprimée`,
     deleted: (company) => `Votre instance pour ${company} et toutes ses données ont été définitivement supprimées.`,
     thanks: "Merci d’avoir essayé notre service. Pour toute question, répondez simplement à cet e-mail.",
+  },
+  accountLink: {
+    subject: (company) => `Votre espace client pour ${company}`,
+    intro: (company) => `Voici, comme demandé, le lien vers l’espace client de votre instance pour ${company}.`,
+    linkLabel: "Votre espace client",
+    previous: "L’ancien lien ne fonctionne plus. Gardez celui-ci pour vous : quiconque le possède peut gérer votre compte.",
+    notYou: "Si vous n’avez rien demandé, vous pouvez ignorer cet e-mail.",
   },
 };
 

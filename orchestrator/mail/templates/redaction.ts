@@ -8,6 +8,7 @@ export const PASSWORD_PLACEHOLDER = "••••••••";
 
 /** The same message with every secret replaced by a placeholder. */
 export function withoutSecrets<T extends EmailMessageInput>(input: T): T {
+  if (input.purpose === "account-link") return { ...input, accountUrl: PASSWORD_PLACEHOLDER };
   if (input.purpose !== "credentials") return input;
   return { ...input, temporaryPassword: PASSWORD_PLACEHOLDER };
 }
@@ -18,6 +19,8 @@ export function withoutSecrets<T extends EmailMessageInput>(input: T): T {
  * for it would match everywhere or always fail.
  */
 export function secretFieldsOf(input: EmailMessageInput): string[] {
+  // The account link carries the page's token: cut out of the copy kept after delivery.
+  if (input.purpose === "account-link") return input.accountUrl === "" || input.accountUrl === PASSWORD_PLACEHOLDER ? [] : [input.accountUrl];
   if (input.purpose !== "credentials") return [];
   const password = input.temporaryPassword;
   return password === "" || password === PASSWORD_PLACEHOLDER ? [] : [password];

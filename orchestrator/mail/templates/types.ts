@@ -38,6 +38,12 @@ export interface InstanceTerminatedEmailInput extends Recipient {
   readonly purpose: "instance-terminated";
 }
 
+/** "Send me my link" (issue 12): a fresh link to the account page; the link is the key to it (secret). */
+export interface AccountLinkEmailInput extends Recipient {
+  readonly purpose: "account-link";
+  readonly accountUrl: string;
+}
+
 /** An alert or report for the vendor's operators, already worded in their language (operator-notification.ts). */
 export interface OperatorNotificationEmailInput {
   readonly purpose: "operator-notification";
@@ -54,7 +60,8 @@ export type CustomerEmailInput =
   | CredentialsEmailInput
   | TrialEndingEmailInput
   | TrialEndedEmailInput
-  | InstanceTerminatedEmailInput;
+  | InstanceTerminatedEmailInput
+  | AccountLinkEmailInput;
 
 export type EmailMessageInput = CustomerEmailInput | OperatorNotificationEmailInput;
 
