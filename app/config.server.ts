@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
-import { hostPatternProblem, proxiedTenantUrl, type CustomDomainSettings, type TenantProxySettings, type TenantTlsSettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
+import { hostPatternProblem, proxiedTenantUrl, type BillingSettings, type CustomDomainSettings, type TenantProxySettings, type TenantTlsSettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
   z
@@ -170,6 +170,15 @@ const envSchema = z.object({
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .refine((list) => list.every(dnsServerValid), 'must be DNS servers as "ip" or "ip:port" separated by commas, e.g. 127.0.0.1:5353,[::1]:53')
     .default([]),
+  // Billing (issue 12): both Stripe keys or neither (neither: trial-only).
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, "must be a Stripe secret key (sk_test_…, sk_live_… or a restricted rk_… key) from the Stripe dashboard, Developers → API keys").optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9]+$/, "must be the webhook endpoint's signing secret (whsec_…) from the Stripe dashboard, Developers → Webhooks, or from `stripe listen`").optional(),
+  STRIPE_API_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && (new URL(v).pathname === "/" || new URL(v).pathname === ""), "must be an http:// or https:// address without a path, e.g. http://127.0.0.1:12111 (a local Stripe double); leave unset for Stripe itself")
+    .optional(),
+  BILLING_GRACE_DAYS: wholeNumber(0, 90).default(7),
+  BILLING_TRIAL_HANDOFF: z.enum(["remaining-days", "none"], { message: "must be remaining-days (Stripe starts billing when our trial ends) or none (billing starts at checkout)" }).default("remaining-days"),
 });
 
 export type AppConfig = {
@@ -224,6 +233,8 @@ export type AppConfig = {
   portalBackups: { dir: string; retentionDays: number };
   /** Tenant backups: their folder, and the file of their own key (absent: the secrets key seals them). */
   tenantBackups: { dir: string; keyFile: string | undefined };
+  /** Stripe and dunning (issue 12); billing.stripe absent: trial-only. */
+  billing: BillingSettings;
   /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
   tenantHostPattern: string | undefined;
   mail: {
@@ -243,7 +254,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
   );
-  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantProxyRules).safeParse(present);
+  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantProxyRules).superRefine(stripeKeysTogether).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -319,6 +330,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
     tenantBackups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, "backups")), keyFile: e.BACKUP_KEY_FILE ? path.resolve(e.BACKUP_KEY_FILE) : undefined },
+    billing: billingSettings(e),
     tenantHostPattern: e.TENANT_HOST_PATTERN,
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
   };
@@ -467,6 +479,7 @@ function driverConfig(e: Env): DriverConfig {
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
+  if (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET") return "***";
   if (key === "SECRETS_KEY" || key === "SECRETS_KEY_NEW" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET" || key === "METRICS_TOKEN") return "***";
   // Slack's and Teams' webhook addresses are themselves the credential.
   if (key === "NOTIFY_WEBHOOK_URL") return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*(\/|$)/i.test(value) ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@]*).*$/i, "$1/***") : "***";
@@ -522,5 +535,33 @@ function tenantTlsSettings(e: Env): TenantTlsSettings {
     mode: "on-demand",
     askUrl: `http://${loopbackAskHost(e.HOST)}:${e.PORT}/_caddy/ask`,
     acme: { directoryUrl: e.ACME_DIRECTORY_URL, caRootFile: e.ACME_CA_ROOT_FILE ? path.resolve(e.ACME_CA_ROOT_FILE) : undefined, email: e.ACME_EMAIL },
+  };
+}
+
+// Stripe (issue 12): the secret key calls Stripe, the webhook secret checks what Stripe sends; one
+// without the other is half a setup. STRIPE_API_URL only points the SDK elsewhere (a local double).
+function stripeKeysTogether(e: Env, ctx: z.RefinementCtx): void {
+  const issue = (key: keyof Env, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) issue("STRIPE_WEBHOOK_SECRET", "is required with STRIPE_SECRET_KEY (the signing secret of the endpoint https://<portal>/webhooks/stripe); or unset STRIPE_SECRET_KEY to run trial-only");
+  if (e.STRIPE_WEBHOOK_SECRET && !e.STRIPE_SECRET_KEY) issue("STRIPE_SECRET_KEY", "is required with STRIPE_WEBHOOK_SECRET; or unset STRIPE_WEBHOOK_SECRET to run trial-only");
+  if (e.STRIPE_API_URL && !e.STRIPE_SECRET_KEY) issue("STRIPE_API_URL", "has no effect without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set them, or unset STRIPE_API_URL");
+}
+
+function billingSettings(e: Env): BillingSettings {
+  const api = e.STRIPE_API_URL ? new URL(e.STRIPE_API_URL) : undefined;
+  return {
+    ...(e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+      ? {
+          stripe: {
+            secretKey: e.STRIPE_SECRET_KEY,
+            webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+            ...(api
+              ? { api: { protocol: api.protocol === "https:" ? ("https" as const) : ("http" as const), host: api.hostname, port: api.port ? Number(api.port) : api.protocol === "https:" ? 443 : 80 } }
+              : {}),
+          },
+        }
+      : {}),
+    graceDays: e.BILLING_GRACE_DAYS,
+    trialHandoff: e.BILLING_TRIAL_HANDOFF,
   };
 }

@@ -1,0 +1,3 @@
+// What the portal may use of billing (issue 12), re-exported by orchestrator/index.ts: the settings it
+// passes in, and the types of what the billing service answers (webhook outcome, console overview).
+export { defaultBillingSettings, type BillingSettings, type StripeSettings, type TrialHandoff } from "./settings.ts";
