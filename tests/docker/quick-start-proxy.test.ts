@@ -6,12 +6,12 @@
 // The tenants' port is 8080, as the quick start uses it: a machine where 8080 is taken fails the
 // test with a message. Then Ctrl-C (SIGINT to the process group) stops the portal and Caddy, with
 // no Caddy left behind, and a restart serves the tenant at once. Cheaper cases: Caddy missing
-// (CADDY_PATH pointing nowhere) and its port held (by a program, or by another Caddy) start the
+// (CADDY_PATH pointing nowhere; or not installed, without root) and its port held (by a program, or by another Caddy) start the
 // portal on host ports with the one fallback line; a vendor's own TENANT_HOST_PATTERN /
 // TENANT_PROXY_LISTEN win over the quick start's.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -200,6 +200,29 @@ describe("the quick start's reverse proxy (npm start → scripts/start-caddy.sh)
     expect((await fetch(`${quick.portalUrl}/_caddy/ask?domain=x.localhost`)).status).toBe(404);
     expect(await pressCtrlC(quick)).toBe(0);
   }, 120_000);
+
+  it("without root and with no caddy on PATH, nothing is installed: the portal command runs without the proxy settings, after the fallback line", async () => {
+    // A PATH with the script's tools but no caddy, and the user nobody (setpriv, util-linux).
+    const dir = await mkdtemp(path.join(tmpdir(), "tenantry-quick-proxy-noroot-"));
+    tempDirs.push(dir);
+    await mkdir(path.join(dir, "bin"));
+    const tools = ["bash", "sh", "node", "realpath", "seq", "sleep", "tr", "grep", "awk", "cat", "rm", "mkdir", "id", "setsid", "tee", "tail", "sed", "dirname", "env"];
+    for (const tool of tools) {
+      const found = (await run("bash", ["-c", `command -v ${tool}`])).stdout.trim();
+      await symlink(found, path.join(dir, "bin", tool));
+    }
+    await chmod(dir, 0o755);
+    const probe = 'echo "portal runs with CADDY_ADMIN_URL=${CADDY_ADMIN_URL:-unset} TENANT_HOST_PATTERN=${TENANT_HOST_PATTERN:-unset}"';
+    const { stdout, stderr } = await run(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i", `PATH=${dir}/bin`, `HOME=${dir}`, `DATA_DIR=${dir}/data`, "bash", "scripts/start-caddy.sh", "sh", "-c", probe],
+      { cwd: repoRoot, timeout: 30_000 },
+    );
+    expect(stderr).toContain(
+      "start: no reverse proxy: Caddy is not installed and installing it needs root. Tenants get host ports (http://localhost:<port>/) instead of http://<slug>.localhost:8080/. To fix: install Debian's caddy (sudo apt-get install caddy",
+    );
+    expect(stdout).toContain("portal runs with CADDY_ADMIN_URL=unset TENANT_HOST_PATTERN=unset");
+  }, 60_000);
 
   // Another Caddy is the case a start of Caddy would not show: Caddy binds with SO_REUSEPORT, so a
   // second one on the same port starts without an error and the two share the connections.
