@@ -14,6 +14,7 @@ import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
 import { tenantBackupKey, tenantBackupService, type TenantBackupService } from "./tenant-backup/index.ts";
+import { sendAccountLink, type AccountLinkOutcome, type AccountLinkRequest } from "./customers/account-link.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
 import { smtpTransport, type MailTransport } from "./mail/transports.ts";
@@ -80,6 +81,8 @@ export {
 export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
 export { eraseCustomer, erasedEmail, type EraseOutcome } from "./customers/erase.ts";
 export { eraseDevMailboxMessages } from "./customers/dev-mailbox-erasure.ts";
+// The customer's account page (issue 12): "send me my link".
+export { LINKS_PER_TENANT_PER_HOUR, type AccountLinkOutcome, type AccountLinkRequest } from "./customers/account-link.ts";
 // `npm run doctor`: read-only checks of the engine, the template's images, the port range, SMTP and the key.
 export { checkEngine, type CheckFailure, type EngineCheckOptions, type EngineCheckReport, type ImageCheck } from "./doctor/engine-check.ts";
 export { checkSmtp, type SmtpCheckReport } from "./doctor/smtp-check.ts";
@@ -177,6 +180,8 @@ export interface Orchestrator {
   readonly customDomains: CustomDomainService | null;
   /** Tenant backups (issue 13): ask for a backup or a restore (queued jobs), list them, wait for a job. */
   readonly tenantBackups: TenantBackupService;
+  /** "Send me my link" (issue 12): a known address's tenant gets a new status token and its link by email; the same answer otherwise. */
+  sendAccountLink(request: AccountLinkRequest): Promise<AccountLinkOutcome>;
   /**
    * Starts the worker that runs queued jobs; stop it before closing the database. With the proxy
    * on, Caddy's tenants' server and its TLS are put in place first, in the background (ensureProxy;
@@ -331,6 +336,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     },
     customDomains,
     tenantBackups: tenantBackupService(options.prisma, clock),
+    sendAccountLink: (request) => sendAccountLink({ prisma: options.prisma, secretBox, clock }, request),
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),
     startMailSender: () =>
