@@ -52,6 +52,10 @@ const TENANT_ACTIONS = [
   "backup_failed",
   "restored",
   "restore_failed",
+  // Scheduled backups (issue 13): a backup's restore checked in a temporary stack, retention's deletions.
+  "backup_verified",
+  "backup_verify_failed",
+  "backup_deleted",
 ] as const;
 
 export type AuditAction =

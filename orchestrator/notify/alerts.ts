@@ -9,6 +9,8 @@ export type NotificationKind =
   | "alert.reconciliation_failed"
   | "alert.task_failed"
   | "alert.mail_backlog"
+  | "alert.backup_verification_failed"
+  | "alert.no_recent_backup"
   | "report.weekly"
   | "test";
 

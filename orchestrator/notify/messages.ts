@@ -73,6 +73,18 @@ const KINDS: Record<NotifyLocale, Record<NotificationKind, Sentences>> = {
         `${f("undelivered")} emails are not delivered (${f("failed")} failed, ${f("stuck")} waiting for over an hour); the alert threshold is ${f("threshold")}.\n` +
         "Check the mail settings, then retry the failed emails from the console's mailbox page.",
     }),
+    "alert.backup_verification_failed": (f) => ({
+      headline: `A backup of tenant ${f("tenant")} failed its restore check`,
+      text:
+        `Backup ${f("backupId")} of tenant ${f("tenant")} (taken ${f("takenAt")}) was restored into a temporary stack and did not pass: ${f("error")}\n` +
+        "This backup cannot be relied on. Take a new backup of the tenant now (console or `npm run tenant -- backup <slug>`), then check the backups folder's disk and storage.",
+    }),
+    "alert.no_recent_backup": (f) => ({
+      headline: `No recent backup of tenant ${f("tenant")}`,
+      text:
+        `Tenant ${f("tenant")} has no finished backup since ${f("since")} (its schedule: ${f("schedule")}; latest finished backup: ${f("latestAt")}).\n` +
+        "Read the failed backup jobs on the tenant's page, fix the cause, then take a backup from the console or with `npm run tenant -- backup <slug>`.",
+    }),
     "report.weekly": (f) => ({
       headline: `Weekly report, ${f("weekStart")} to ${f("weekEnd")}`,
       text:
@@ -124,6 +136,18 @@ const KINDS: Record<NotifyLocale, Record<NotificationKind, Sentences>> = {
         `${f("undelivered")} e-mails ne sont pas distribués (${f("failed")} en échec, ${f("stuck")} en attente depuis plus d’une heure)\u00a0; le seuil d’alerte est de ${f("threshold")}.\n` +
         "Vérifiez les réglages d’e-mail, puis relancez les e-mails en échec depuis la page Mailbox de la console.",
     }),
+    "alert.backup_verification_failed": (f) => ({
+      headline: `Une sauvegarde du tenant ${f("tenant")} a échoué au contrôle de restauration`,
+      text:
+        `La sauvegarde ${f("backupId")} du tenant ${f("tenant")} (prise le ${f("takenAt")}) a été restaurée dans une pile temporaire et n’a pas passé le contrôle\u00a0: ${f("error")}\n` +
+        "Cette sauvegarde n’est pas fiable. Prenez dès maintenant une nouvelle sauvegarde du tenant (console ou `npm run tenant -- backup <slug>`), puis vérifiez le disque et le stockage du dossier des sauvegardes.",
+    }),
+    "alert.no_recent_backup": (f) => ({
+      headline: `Aucune sauvegarde récente du tenant ${f("tenant")}`,
+      text:
+        `Le tenant ${f("tenant")} n’a aucune sauvegarde terminée depuis le ${f("since")} (sa planification\u00a0: ${f("schedule")}\u00a0; dernière sauvegarde terminée\u00a0: ${f("latestAt")}).\n` +
+        "Lisez les tâches de sauvegarde en échec sur la page du tenant, corrigez la cause, puis prenez une sauvegarde depuis la console ou avec `npm run tenant -- backup <slug>`.",
+    }),
     "report.weekly": (f) => ({
       headline: `Rapport hebdomadaire du ${f("weekStart")} au ${f("weekEnd")}`,
       text:
@@ -170,6 +194,10 @@ const LABELS: Record<NotifyLocale, Record<string, string>> = {
     tenants: "Tenants",
     observed: "Seen on the engine",
     services: "Services",
+    backupId: "Backup",
+    takenAt: "Taken at",
+    latestAt: "Latest finished backup",
+    schedule: "Schedule",
   },
   fr: {
     tenant: "Tenant",
@@ -203,6 +231,10 @@ const LABELS: Record<NotifyLocale, Record<string, string>> = {
     tenants: "Tenants",
     observed: "Vu sur le moteur",
     services: "Services",
+    backupId: "Sauvegarde",
+    takenAt: "Prise le",
+    latestAt: "Dernière sauvegarde terminée",
+    schedule: "Planification",
   },
 };
 

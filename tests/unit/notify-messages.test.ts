@@ -11,6 +11,8 @@ const samples: Record<NotificationKind, StoredNotification["fields"]> = {
   "alert.reconciliation_failed": { cause: "task_failed", task: "reconcile", period: "2026-12-03T10:00:00.000Z", attempts: 3, error: "engine down" },
   "alert.task_failed": { task: "usage", period: "2026-12-03T10:00:00.000Z", attempts: 3, error: "boom" },
   "alert.mail_backlog": { undelivered: 12, failed: 5, stuck: 7, threshold: 10, day: "2026-12-03" },
+  "alert.backup_verification_failed": { tenant: "acme-1", tenantId: "t-1", backupId: "b-1", takenAt: "2026-12-02T02:00:00.000Z", error: "checksum does not match" },
+  "alert.no_recent_backup": { tenant: "acme-1", tenantId: "t-1", since: "2026-12-01T02:00:00.000Z", schedule: "daily", latestAt: null },
   "report.weekly": {
     weekStart: "2026-11-23T07:00:00.000Z",
     weekEnd: "2026-11-30T07:00:00.000Z",
