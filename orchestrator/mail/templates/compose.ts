@@ -63,6 +63,25 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
         body: [paragraph(text.deleted(message.company)), paragraph(text.thanks)],
       };
     }
+    case "payment-failed": {
+      const text = copy.paymentFailed;
+      const endDate = formatLongDate(message.graceEndsAt, locale);
+      const fields = [
+        ...(message.payUrl ? [{ label: text.payLabel, value: { kind: "link" as const, url: message.payUrl } }] : []),
+        ...(message.appUrl ? [{ label: text.addressLabel, value: { kind: "link" as const, url: message.appUrl } }] : []),
+      ];
+      return {
+        subject: message.last ? text.lastSubject(message.company, endDate) : text.subject(message.company),
+        body: [paragraph(text.failed(message.company), text.grace(endDate)), paragraph(text.update), ...(fields.length > 0 ? [{ kind: "fields" as const, fields }] : [])],
+      };
+    }
+    case "billing-suspended": {
+      const text = copy.billingSuspended;
+      return {
+        subject: text.subject(message.company),
+        body: [paragraph(message.reason === "unpaid" ? text.unpaid(message.company) : text.canceled(message.company)), paragraph(text.dataKept, text.resume)],
+      };
+    }
     case "account-link": {
       const text = copy.accountLink;
       return {

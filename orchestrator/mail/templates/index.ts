@@ -4,6 +4,8 @@ export { PASSWORD_PLACEHOLDER, secretFieldsOf, withoutSecrets } from "./redactio
 export { escapeHtml } from "./escape.ts";
 export type {
   AccountLinkEmailInput,
+  BillingSuspendedEmailInput,
+  PaymentFailedEmailInput,
   CredentialsEmailInput,
   EmailLocale,
   EmailMessageInput,

@@ -35,6 +35,22 @@ export interface Copy {
     deleted(company: string): string;
     readonly thanks: string;
   };
+  readonly paymentFailed: {
+    subject(company: string): string;
+    lastSubject(company: string, endDate: string): string;
+    failed(company: string): string;
+    grace(endDate: string): string;
+    readonly update: string;
+    readonly payLabel: string;
+    readonly addressLabel: string;
+  };
+  readonly billingSuspended: {
+    subject(company: string): string;
+    unpaid(company: string): string;
+    canceled(company: string): string;
+    readonly dataKept: string;
+    readonly resume: string;
+  };
   readonly accountLink: {
     subject(company: string): string;
     intro(company: string): string;
@@ -89,6 +105,22 @@ const en: Copy = {
     deleted: (company) => `Your instance for ${company} and all its data have been permanently deleted.`,
     thanks: "Thank you for trying our service. If you have any question, simply reply to this e-mail.",
   },
+  paymentFailed: {
+    subject: (company) => `Payment failed for your instance for ${company}`,
+    lastSubject: (company, endDate) => `Last reminder: your instance for ${company} will be suspended on ${endDate}`,
+    failed: (company) => `We could not take the payment for your subscription for ${company}.`,
+    grace: (endDate) => `Your instance keeps working until ${endDate}; if the payment has not gone through by then, it will be suspended.`,
+    update: "Please pay the invoice or update your payment method from your account page (manage billing). Your instance resumes as soon as the payment goes through.",
+    payLabel: "Pay the invoice",
+    addressLabel: "Your instance",
+  },
+  billingSuspended: {
+    subject: (company) => `Your instance for ${company} is suspended`,
+    unpaid: (company) => `Your instance for ${company} is suspended: the payment for your subscription has not gone through.`,
+    canceled: (company) => `Your subscription for ${company} has ended, and your instance is now suspended.`,
+    dataKept: "Your data is kept for a while, but not indefinitely.",
+    resume: "Pay or subscribe again from your account page and your instance will be resumed as you left it.",
+  },
   accountLink: {
     subject: (company) => `Your account page for ${company}`,
     intro: (company) => `Here is the link to the account page of your instance for ${company}, as you asked.`,
@@ -131,6 +163,22 @@ const fr: Copy = {
     subject: (company) => `Votre instance pour ${company} a été supprimée`,
     deleted: (company) => `Votre instance pour ${company} et toutes ses données ont été définitivement supprimées.`,
     thanks: "Merci d’avoir essayé notre service. Pour toute question, répondez simplement à cet e-mail.",
+  },
+  paymentFailed: {
+    subject: (company) => `Échec du paiement pour votre instance pour ${company}`,
+    lastSubject: (company, endDate) => `Dernier rappel\u00a0: votre instance pour ${company} sera suspendue le ${endDate}`,
+    failed: (company) => `Nous n’avons pas pu encaisser le paiement de votre abonnement pour ${company}.`,
+    grace: (endDate) => `Votre instance reste accessible jusqu’au ${endDate} ; si le paiement n’est pas passé d’ici là, elle sera suspendue.`,
+    update: "Réglez la facture ou mettez à jour votre moyen de paiement depuis votre espace client (gérer la facturation). Votre instance est réactivée dès que le paiement passe.",
+    payLabel: "Régler la facture",
+    addressLabel: "Votre instance",
+  },
+  billingSuspended: {
+    subject: (company) => `Votre instance pour ${company} est suspendue`,
+    unpaid: (company) => `Votre instance pour ${company} est suspendue : le paiement de votre abonnement n’est pas passé.`,
+    canceled: (company) => `Votre abonnement pour ${company} a pris fin et votre instance est désormais suspendue.`,
+    dataKept: "Vos données sont conservées pendant un certain temps, mais pas indéfiniment.",
+    resume: "Réglez ou souscrivez de nouveau depuis votre espace client et votre instance sera réactivée telle que vous l’avez laissée.",
   },
   accountLink: {
     subject: (company) => `Votre espace client pour ${company}`,

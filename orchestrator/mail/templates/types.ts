@@ -44,6 +44,25 @@ export interface AccountLinkEmailInput extends Recipient {
   readonly accountUrl: string;
 }
 
+/**
+ * Billing (issue 12): a payment failed; the instance keeps running until `graceEndsAt`, then is
+ * suspended. Sent when the payment fails and again shortly before the grace ends (`last`).
+ */
+export interface PaymentFailedEmailInput extends Recipient {
+  readonly purpose: "payment-failed";
+  readonly graceEndsAt: Date;
+  readonly last: boolean;
+  /** Stripe's page for paying the invoice, when the event gave it. */
+  readonly payUrl?: string;
+  readonly appUrl?: string;
+}
+
+/** Billing (issue 12): the instance is suspended, its grace over unpaid or its subscription ended. */
+export interface BillingSuspendedEmailInput extends Recipient {
+  readonly purpose: "billing-suspended";
+  readonly reason: "unpaid" | "canceled";
+}
+
 /** An alert or report for the vendor's operators, already worded in their language (operator-notification.ts). */
 export interface OperatorNotificationEmailInput {
   readonly purpose: "operator-notification";
@@ -61,7 +80,9 @@ export type CustomerEmailInput =
   | TrialEndingEmailInput
   | TrialEndedEmailInput
   | InstanceTerminatedEmailInput
-  | AccountLinkEmailInput;
+  | AccountLinkEmailInput
+  | PaymentFailedEmailInput
+  | BillingSuspendedEmailInput;
 
 export type EmailMessageInput = CustomerEmailInput | OperatorNotificationEmailInput;
 
