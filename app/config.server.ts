@@ -178,6 +178,13 @@ const envSchema = z.object({
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && (new URL(v).pathname === "/" || new URL(v).pathname === ""), "must be an http:// or https:// address without a path, e.g. http://127.0.0.1:12111 (a local Stripe double); leave unset for Stripe itself")
     .optional(),
   BILLING_GRACE_DAYS: wholeNumber(0, 90).default(7),
+  // The customer's account page (issue 12): the portal's public address for links in emails, and "send me my link"'s limit.
+  PORTAL_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol) && !new URL(v).search && !new URL(v).hash, "must be the portal's public http:// or https:// address as customers reach it, e.g. https://trial.vendor.com")
+    .transform((v) => v.replace(/\/+$/, ""))
+    .optional(),
+  ACCOUNT_LINK_RATE_LIMIT_PER_HOUR: wholeNumber(1, 100000).default(5),
   BILLING_TRIAL_HANDOFF: z.enum(["remaining-days", "none"], { message: "must be remaining-days (Stripe starts billing when our trial ends) or none (billing starts at checkout)" }).default("remaining-days"),
 });
 
@@ -235,6 +242,8 @@ export type AppConfig = {
   tenantBackups: { dir: string; keyFile: string | undefined };
   /** Stripe and dunning (issue 12); billing.stripe absent: trial-only. */
   billing: BillingSettings;
+  /** The account page (issue 12): PORTAL_URL (absent: links are made from the request's own address) and "send me my link" requests per client address per hour. */
+  account: { portalUrl: string | undefined; linkRateLimitPerHour: number };
   /** TENANT_HOST_PATTERN, e.g. `{slug}.apps.vendor.com`; set: Caddy's on-demand TLS may ask at /_caddy/ask. */
   tenantHostPattern: string | undefined;
   mail: {
@@ -278,6 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trialDays: e.TRIAL_DAYS,
     signupRateLimitPerHour: e.SIGNUP_RATE_LIMIT_PER_HOUR,
     signupMaxPendingTenants: e.SIGNUP_MAX_PENDING_TENANTS,
+    account: { portalUrl: e.PORTAL_URL, linkRateLimitPerHour: e.ACCOUNT_LINK_RATE_LIMIT_PER_HOUR },
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_KB * 1024,
     trustProxy: e.TRUST_PROXY,
     termsVersion: e.TERMS_VERSION,
