@@ -4,11 +4,13 @@
 // restore in place brings them back; a restore into a new tenant gives a second running stack with
 // the same rows. The backup file holds no plaintext (nor does gunzip of it); it restores only with
 // its key (another key is refused, naming it), and a file with one byte flipped is refused with a
-// clear message, the tenant's rows unchanged.
-import { randomBytes } from "node:crypto";
+// clear message, the tenant's rows unchanged; a restore whose dump fails to load puts the
+// pre-restore backup back.
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +25,7 @@ import {
   type Orchestrator,
   type Worker,
 } from "../../orchestrator/index.ts";
+import { TENANT_BACKUP_EXTENSION, writeBackupFile } from "../../orchestrator/tenant-backup/format.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
@@ -208,5 +211,25 @@ describe("tenant backups and restores, on the Docker engine", () => {
     expect(await health(tenantIds[0]!)).toBe(200);
     const failed = await prisma().auditLog.findFirst({ where: { tenantId: tenantIds[0], action: "tenant.restore_failed" }, orderBy: { at: "desc" } });
     expect(String((failed?.details as { reason?: string } | null)?.reason)).toContain("checksum does not match");
+  });
+
+  it("a restore whose dump does not load puts the pre-restore backup back: the rows as they were, the app answering", async () => {
+    // A sound file (right key, checksums good) whose SQL fails halfway, after the database was dropped.
+    const tenantId = tenantIds[0]!;
+    const createdAt = new Date();
+    const fileName = `${tenantId}-broken${TENANT_BACKUP_EXTENSION}`;
+    const sql = "CREATE TABLE notes (id integer PRIMARY KEY, body text);\nINSERT INTO no_such_table VALUES (1);\n";
+    const written = await writeBackupFile(backupsDir, fileName, Readable.from([Buffer.from(sql)]), backupKey, { tenantId, createdAt });
+    const broken = await prisma().tenantBackup.create({
+      data: { tenantId, reason: "manual", status: "succeeded", jobId: randomUUID(), fileName, sizeBytes: BigInt(written.sizeBytes), sha256: written.sha256, createdAt },
+    });
+    const before = await notes(slug);
+    const { jobId } = await requestTenantRestore(prisma(), { slug, backupId: broken.id }, OPERATOR, systemClock);
+    const job = await jobEnds(jobId, "failed");
+    expect(job.lastError).toMatch(/The backup did not load .*relation "no_such_table" does not exist/);
+    expect(job.steps.map((s) => `${s.name}:${s.status}`)).toEqual(expect.arrayContaining(["verify:succeeded", "pre-restore-backup:succeeded", "load:failed"]));
+    expect(await notes(slug)).toBe(before);
+    expect(await health(tenantId)).toBe(200);
+    expect((await prisma().tenant.findUniqueOrThrow({ where: { id: tenantId } })).actualState).toBe("active");
   });
 });
