@@ -14,7 +14,7 @@ export type AuditOutcome = "succeeded" | "failed" | "refused" | "queued";
 
 // The actions, by family. A new action is added to its family here, so the audit page and the
 // queries that count entries (signup limits, "was this tenant provisioned before") know its name.
-const ADMIN_TENANT_ACTIONS = ["suspend", "resume", "restart", "retry", "resend", "extend", "plan", "destroy", "retry_destroy", "backup", "restore"] as const;
+const ADMIN_TENANT_ACTIONS = ["suspend", "resume", "restart", "retry", "resend", "extend", "plan", "destroy", "retry_destroy", "backup", "restore", "upgrade", "upgrade_started"] as const;
 const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_failed", "login_throttled", "unlocked", "email_retry"] as const;
 const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address", "reminded", "expired"] as const;
 const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
@@ -53,6 +53,10 @@ const TENANT_ACTIONS = [
   "backup_failed",
   "restored",
   "restore_failed",
+  // Upgrades (issue 13): written by the upgrade job (orchestrator/upgrades/).
+  "upgraded",
+  "upgrade_rolled_back",
+  "upgrade_failed",
   // Scheduled backups (issue 13): a backup's restore checked in a temporary stack, retention's deletions.
   "backup_verified",
   "backup_verify_failed",
