@@ -14,6 +14,7 @@ import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
 import { tenantBackupKey, tenantBackupService, type TenantBackupService } from "./tenant-backup/index.ts";
+import { tenantUpgradeService, type TenantUpgradeService } from "./upgrades/index.ts";
 import { sendAccountLink, type AccountLinkOutcome, type AccountLinkRequest } from "./customers/account-link.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
@@ -77,6 +78,21 @@ export {
   type JobOutcome,
   type TenantBackupService,
 } from "./tenant-backup/index.ts";
+// Tenant upgrades (issue 13): runs of upgrade jobs in batches, with rollback.
+export {
+  requestUpgrade,
+  upgradeRunSummary,
+  listUpgradeRuns,
+  waitForUpgradeRun,
+  UpgradeRequestError,
+  type UpgradeRequest,
+  type UpgradeRequester,
+  type UpgradeTarget,
+  type UpgradeRunSummary,
+  type UpgradeRunTenantSummary,
+  type TenantUpgradeService,
+  type UpgradeSettings,
+} from "./upgrades/index.ts";
 // Customers' data rights (the console's export and erasure).
 export { exportCustomerData, CUSTOMER_EXPORT_FORMAT, type CustomerExport, type DataRightsActor } from "./customers/export.ts";
 export { eraseCustomer, erasedEmail, type EraseOutcome } from "./customers/erase.ts";
@@ -173,6 +189,8 @@ export interface OrchestratorOptions {
   customDomains?: CustomDomainSettings;
   /** Tenant backups (issue 13): their folder, and their key (absent: the secrets key). Absent: backup and restore jobs refuse. */
   tenantBackups?: { dir: string; key?: Buffer };
+  /** Upgrades (issue 13): the bound on each readiness check once the new image started (default 120 s). */
+  upgrades?: { healthTimeoutSeconds: number };
 }
 
 export interface Orchestrator {
@@ -180,6 +198,8 @@ export interface Orchestrator {
   readonly customDomains: CustomDomainService | null;
   /** Tenant backups (issue 13): ask for a backup or a restore (queued jobs), list them, wait for a job. */
   readonly tenantBackups: TenantBackupService;
+  /** Tenant upgrades (issue 13): ask for a run (one tenant, a plan's, all; in batches), read runs, wait for one. */
+  readonly upgrades: TenantUpgradeService;
   /** "Send me my link" (issue 12): a known address's tenant gets a new status token and its link by email; the same answer otherwise. */
   sendAccountLink(request: AccountLinkRequest): Promise<AccountLinkOutcome>;
   /**
@@ -336,6 +356,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     },
     customDomains,
     tenantBackups: tenantBackupService(options.prisma, clock),
+    upgrades: tenantUpgradeService(options.prisma, clock, { healthTimeoutSeconds: options.upgrades?.healthTimeoutSeconds ?? 120 }),
     sendAccountLink: (request) => sendAccountLink({ prisma: options.prisma, secretBox, clock }, request),
     mailDescription: transport().description,
     readDevMailbox: async () => (options.mail.smtpUrl ? [] : readDevMailbox(options.mail.devMailboxDir, secretBox)),

@@ -15,7 +15,8 @@ export type LifecycleAction =
   | "terminate"
   | "reconcile"
   | "backup"
-  | "restore";
+  | "restore"
+  | "upgrade";
 
 export interface JobRequest {
   tenantId: string;

@@ -13,6 +13,8 @@ import { createInitialUser } from "./initial-user.ts";
 import { repairJob } from "../reconcile/repair-job.ts";
 import { terminateJob } from "./terminate.ts";
 import { backupJob, restoreJob } from "../tenant-backup/jobs.ts";
+import { upgradeJob } from "../upgrades/job.ts";
+import { renderedAppImage } from "../upgrades/app-image.ts";
 import { jobParameters } from "../tenant-backup/parameters.ts";
 import { removeRouteAfterFailure, routeSteps } from "./tenant-route.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
@@ -32,6 +34,7 @@ export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDef
     reconcile: repairJob(deps),
     backup: backupJob(deps),
     restore: restoreJob(deps),
+    upgrade: upgradeJob(deps),
   };
 }
 
@@ -68,6 +71,11 @@ function provisionJob(deps: LifecycleDeps): JobDefinition {
           const { stack } = await tenantStack(deps, context);
           await context.progress("Creating the containers");
           await deps.driver.deploy(stack, { signal: context.signal });
+          // The image it runs, shown and changed by upgrades (issue 13).
+          const appImage = renderedAppImage(deps.template, stack.services);
+          if (appImage && context.tenant.appImage !== appImage) {
+            await context.withLease((tx) => tx.tenant.update({ where: { id: context.tenant.id }, data: { appImage } }));
+          }
         },
       },
       ...readiness.slice(0, splitAt).map((check) => readinessStep(check.id)),

@@ -9,13 +9,18 @@ import { variablesToReserve } from "../templates/manifest.ts";
 import { renderTenant, type RenderedTenant } from "../templates/render.ts";
 import type { JobContext } from "../jobs/run-job.ts";
 import type { LifecycleDeps } from "./context.ts";
+import { valuesWithAppImage } from "../upgrades/app-image.ts";
 
 export const INITIAL_PASSWORD = "initial_password";
 // 128 bits in base64url: short enough to type, long enough not to guess.
 export const INITIAL_PASSWORD_SPEC = { bytes: 16, encoding: "base64url" } as const;
 
-/** Reserves (first time) or reads back (later) every secret and port, then renders the stack. */
-export async function tenantStack(deps: LifecycleDeps, context: JobContext): Promise<RenderedTenant> {
+/**
+ * Reserves (first time) or reads back (later) every secret and port, then renders the stack: with
+ * the tenant's own app image (Tenant.appImage, issue 13 upgrades), or `appImage` when given (an
+ * upgrade rendering the target or the previous image).
+ */
+export async function tenantStack(deps: LifecycleDeps, context: JobContext, appImage?: string): Promise<RenderedTenant> {
   const { tenant } = context;
   const reserve = variablesToReserve(deps.template.manifest);
   const values: Record<string, string | number> = { ...deps.templateValues };
@@ -34,7 +39,7 @@ export async function tenantStack(deps: LifecycleDeps, context: JobContext): Pro
       bindAddress: deps.bindAddress,
     });
   }
-  return renderTenant(deps.template, { tenantId: tenant.id, slug: tenant.slug, values });
+  return renderTenant(deps.template, { tenantId: tenant.id, slug: tenant.slug, values: valuesWithAppImage(deps.template, values, appImage ?? tenant.appImage) });
 }
 
 /**

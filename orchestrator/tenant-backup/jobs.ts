@@ -92,7 +92,7 @@ function restorePlan(deps: LifecycleDeps, plan: DumpPlan | null): DumpPlan {
 }
 
 /** Streams the backup's plain text into the template's restore command; throws if it does not load. */
-async function loadBackup(deps: LifecycleDeps, context: JobContext, backup: { file: string; sha256: string }): Promise<void> {
+export async function loadBackup(deps: LifecycleDeps, context: JobContext, backup: { file: string; sha256: string }): Promise<void> {
   const rendered = await tenantStack(deps, context);
   const plan = restorePlan(deps, rendered.restore);
   const plain = await openBackupFile(backup.file, backupSettings(deps).key(), backup.sha256);
