@@ -72,6 +72,8 @@ export interface StripeDouble {
   pay(subscriptionId: string): Promise<StripeEventRecord[]>;
   /** Canceled at period end (customer.subscription.updated) or at once (customer.subscription.deleted). */
   cancel(subscriptionId: string, options?: { atPeriodEnd?: boolean }): Promise<StripeEventRecord[]>;
+  /** Waits for the events of API calls (sent just after their answers) to be delivered. */
+  settle(): Promise<void>;
   /** Sends an event again (Stripe's retries and the Dashboard's "Resend"). */
   redeliver(eventId: string): Promise<WebhookDelivery>;
   /** Refuses connections (Stripe unreachable) until start(). */
@@ -90,6 +92,7 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
   for (const price of options.prices ?? []) store.addPrice(price);
   const requests: RequestRecord[] = [];
   const deliveries: WebhookDelivery[] = [];
+  const pendingDeliveries = new Set<Promise<void>>();
   let port = options.port ?? 0;
   const baseUrl = () => `http://127.0.0.1:${port}`;
   const ctx = (): ApiContext => ({ store, baseUrl: baseUrl() });
@@ -127,6 +130,21 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
     return created;
   }
 
+  /** The change at once; its events sent after the answer (as Stripe does for API calls). */
+  function changeAndSendAfter(change: () => void): Promise<void> {
+    const before = store.events.length;
+    change();
+    const created = store.events.slice(before);
+    return new Promise<void>((resolve) => {
+      setImmediate(() => {
+        void (async () => {
+          for (const event of created) await deliver(event);
+          resolve();
+        })();
+      });
+    });
+  }
+
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? "GET";
     const path = url.pathname;
@@ -154,6 +172,14 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
       if (method === "GET" && (id = match(/^\/v1\/checkout\/sessions\/([^/]+)$/))) return reply(200, store.publicSession(store.get("checkout.session", id)));
       if (method === "POST" && path === "/v1/billing_portal/sessions") return reply(200, createPortalSession(ctx(), form));
       if (method === "GET" && (id = match(/^\/v1\/subscriptions\/([^/]+)$/))) return reply(200, store.get("subscription", id));
+      if (method === "DELETE" && (id = match(/^\/v1\/subscriptions\/([^/]+)$/))) {
+        const subscriptionId = id;
+        let canceled: Json | undefined;
+        const sent = changeAndSendAfter(() => (canceled = store.cancel(subscriptionId, false)));
+        pendingDeliveries.add(sent);
+        void sent.finally(() => pendingDeliveries.delete(sent));
+        return reply(200, canceled);
+      }
       if (method === "GET" && (id = match(/^\/v1\/prices\/([^/]+)$/))) return reply(200, store.get("price", id));
       if (method === "GET" && (id = match(/^\/v1\/customers\/([^/]+)$/))) return reply(200, store.get("customer", id));
       if (method === "GET" && (id = match(/^\/v1\/invoices\/([^/]+)$/))) return reply(200, store.get("invoice", id));
@@ -275,6 +301,9 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
     failPayment: (subscriptionId) => changeAndSend(() => store.failPayment(subscriptionId)),
     pay: (subscriptionId) => changeAndSend(() => store.pay(subscriptionId)),
     cancel: (subscriptionId, o = {}) => changeAndSend(() => store.cancel(subscriptionId, o.atPeriodEnd ?? false)),
+    async settle() {
+      while (pendingDeliveries.size > 0) await Promise.allSettled([...pendingDeliveries]);
+    },
     async redeliver(eventId) {
       const event = store.events.find((e) => e.id === eventId);
       if (!event) throw new Error(`The Stripe double has no event ${eventId}`);
