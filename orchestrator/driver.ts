@@ -31,6 +31,14 @@ export interface StackStatus {
   containers: ContainerStatus[];
 }
 
+/** Resource limits applied to each container of a stack (a plan's limits, issue 12). */
+export interface ContainerResources {
+  /** Memory limit in bytes (HostConfig.Memory). */
+  memoryBytes: number;
+  /** CPU limit in billionths of a CPU (HostConfig.NanoCpus). */
+  nanoCpus: number;
+}
+
 /** A container, network or volume on the engine carrying Tenantry's ownership label. */
 export interface EngineResource {
   kind: "container" | "network" | "volume";
@@ -108,6 +116,12 @@ export interface StackDriver {
   usage?(project: string): Promise<ContainerUsage[]>;
   /** Bytes used by the project's volumes; null when the engine cannot tell (optional). */
   diskUsage?(project: string): Promise<number | null>;
+  /**
+   * Sets the memory and CPU limits of every existing container of the project, in place (no
+   * restart); a project without containers (not deployed, or stopped through Portainer) is left
+   * as it is. Returns how many containers were updated.
+   */
+  updateResources(project: string, resources: ContainerResources): Promise<number>;
   /** Host ports already published by any container on the engine (ours or not). */
   publishedPorts(): Promise<Set<number>>;
   /** Every container, network and volume on the engine carrying our ownership label, any project. */

@@ -40,6 +40,7 @@ import { runDueTasks, startScheduler, type RunReport, type Scheduler } from "./s
 import type { ScheduledTask } from "./scheduler/task.ts";
 import { trialLifecycleTask } from "./trials/trial-lifecycle-task.ts";
 import { usageTask } from "./usage/usage-task.ts";
+import type { PlanCatalog } from "./plans/catalog.ts";
 import { backUpPortalDatabase, portalBackupTask, type PortalBackupReport, type PortalBackupSettings } from "./portal-backup/index.ts";
 
 export { TemplateError, OrchestratorError, settingOf, type OrchestratorSetting } from "./errors.ts";
@@ -191,6 +192,8 @@ export interface OrchestratorOptions {
   tenantBackups?: { dir: string; key?: Buffer };
   /** Upgrades (issue 13): the bound on each readiness check once the new image started (default 120 s). */
   upgrades?: { healthTimeoutSeconds: number };
+  /** The plan catalogue (issue 12, loadPlans): each tenant's containers get its plan's limits. Absent: the template's own limits. */
+  plans?: PlanCatalog;
 }
 
 export interface Orchestrator {
@@ -294,6 +297,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
     ...(options.tenantBackups ? { tenantBackups: { dir: options.tenantBackups.dir, key: tenantBackupKey(options.tenantBackups.key, secretBox) } } : {}),
     ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
+    ...(options.plans ? { plans: options.plans } : {}),
   };
   const schedulerDeps: SchedulerDeps = { ...deps, time, notify };
   const customDomains = options.customDomains ? customDomainService(deps, options.customDomains) : null;

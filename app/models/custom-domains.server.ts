@@ -30,7 +30,7 @@ export async function customDomainCard(services: Pick<AppServices, "orchestrator
   const rows = await domains.list(tenantId);
   return {
     target: domains.target,
-    limit: domains.perTenant,
+    limit: await domains.limitFor(tenantId),
     domains: rows.map((row) => ({
       id: row.id,
       hostname: row.hostname,

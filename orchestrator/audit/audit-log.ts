@@ -57,6 +57,9 @@ const TENANT_ACTIONS = [
   "upgraded",
   "upgrade_rolled_back",
   "upgrade_failed",
+  // Plans (issue 12): the change_plan job applied the plan's limits to the containers, or failed to.
+  "plan_applied",
+  "plan_apply_failed",
   // Scheduled backups (issue 13): a backup's restore checked in a temporary stack, retention's deletions.
   "backup_verified",
   "backup_verify_failed",

@@ -14,7 +14,7 @@
 //   shared with the Portainer driver (../engine-api/), here over the socket (engine.ts).
 import type Dockerode from "dockerode";
 import { systemClock, type Clock } from "../clock.ts";
-import type { ExecOptions, ExecStreamOptions, StackDriver } from "../driver.ts";
+import type { ContainerResources, ExecOptions, ExecStreamOptions, StackDriver } from "../driver.ts";
 import { projectContainers, removeProjectResources, runningServiceContainer } from "../engine-api/containers.ts";
 import { projectDiskUsage } from "../engine-api/disk.ts";
 import { runExec } from "../engine-api/exec.ts";
@@ -24,6 +24,7 @@ import { decodeDependsOn, DRIVER_LABELS } from "../engine-api/labels.ts";
 import { serviceLogs } from "../engine-api/logs.ts";
 import { publishedPorts } from "../engine-api/ports.ts";
 import { containerSecrets, secretValues } from "../engine-api/secrets.ts";
+import { updateProjectResources } from "../engine-api/resources.ts";
 import { projectStatus } from "../engine-api/status.ts";
 import { projectUsage } from "../engine-api/usage.ts";
 import { DriverError } from "../errors.ts";
@@ -154,6 +155,7 @@ export function createDockerDriver(options: DockerDriverOptions): StackDriver {
       return runExecStream(engine, c, streamOptions, { clock });
     },
 
+    updateResources: (project: string, resources: ContainerResources) => updateProjectResources(engine, project, resources),
     publishedPorts: () => publishedPorts(engine),
     usage: (project: string) => projectUsage(engine, project),
     diskUsage: (project: string) => projectDiskUsage(engine, project),

@@ -7,6 +7,7 @@ import { DriverError } from "../errors.ts";
 import type { EngineApi, ExecRun } from "../engine-api/engine.ts";
 import { volumeSizesOf } from "../engine-api/disk.ts";
 import { execTimedOut } from "../engine-api/exec.ts";
+import { containerUpdateBody } from "../engine-api/resources.ts";
 import { labelFilter } from "../engine-api/labels.ts";
 import type { DiskUsage, StatsSample } from "../engine-api/wire.ts";
 import { dockerCall, dockerCallIdempotent, dockerCallOrNull } from "./errors.ts";
@@ -92,6 +93,10 @@ export function dockerEngineApi(docker: Dockerode): EngineApi {
     },
 
     inspectExec: (execId, label) => dockerCall(`inspecting the exec of ${label}`, () => docker.getExec(execId).inspect()),
+
+    async updateContainerResources(id, name, resources) {
+      await dockerCall(`updating the limits of container ${name}`, () => docker.getContainer(id).update(containerUpdateBody(resources)));
+    },
 
     removeContainer: (id, name) =>
       // Anonymous volumes go with the container; named ones (the data) are removed separately, if asked.

@@ -5,6 +5,7 @@
 // is written once over this interface, in this folder. Implementations translate their failures
 // into the orchestrator's errors (orchestrator/errors.ts) before anything here sees them.
 import type { Readable } from "node:stream";
+import type { ContainerResources } from "../driver.ts";
 import type { ContainerInspect, ContainerSummary, ExecInspect, StatsSample } from "./wire.ts";
 
 /**
@@ -77,6 +78,8 @@ export interface EngineApi {
    */
   startExecStream(execId: string, run: { stdin?: Readable; label: string }): Promise<Readable>;
   inspectExec(execId: string, label: string): Promise<ExecInspect>;
+  /** `POST /containers/{id}/update`: the container's memory and CPU limits, in place. */
+  updateContainerResources(id: string, name: string, resources: ContainerResources): Promise<void>;
   /** Removals, each done when the resource is already gone. A container goes with its anonymous volumes. */
   removeContainer(id: string, name: string): Promise<void>;
   removeNetwork(id: string, name: string): Promise<void>;

@@ -16,7 +16,8 @@ export type LifecycleAction =
   | "reconcile"
   | "backup"
   | "restore"
-  | "upgrade";
+  | "upgrade"
+  | "change_plan";
 
 export interface JobRequest {
   tenantId: string;

@@ -3,6 +3,7 @@ import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import type { StackDriver } from "../driver.ts";
 import type { OrchestratorLogger } from "../logger.ts";
+import type { PlanCatalog } from "../plans/catalog.ts";
 import type { PortRange } from "../ports.ts";
 import type { TenantProxy } from "../proxy/route-steps.ts";
 import type { SecretBox } from "../secrets.ts";
@@ -29,6 +30,8 @@ export interface LifecycleDeps {
   tenantBackups?: TenantBackupSettings;
   /** Caddy in front of tenants (issue 14); absent: no route is ever written. */
   proxy?: TenantProxy;
+  /** The plan catalogue (issue 12): a tenant's containers get its plan's limits; absent: the template's own. */
+  plans?: PlanCatalog;
 }
 
 /** The customer-facing address of a tenant's app. */

@@ -14,6 +14,7 @@ import { repairJob } from "../reconcile/repair-job.ts";
 import { terminateJob } from "./terminate.ts";
 import { backupJob, restoreJob } from "../tenant-backup/jobs.ts";
 import { upgradeJob } from "../upgrades/job.ts";
+import { changePlanJob } from "../plans/change-plan-job.ts";
 import { renderedAppImage } from "../upgrades/app-image.ts";
 import { jobParameters } from "../tenant-backup/parameters.ts";
 import { removeRouteAfterFailure, routeSteps } from "./tenant-route.ts";
@@ -35,6 +36,7 @@ export function lifecycleDefinitions(deps: LifecycleDeps): Record<string, JobDef
     backup: backupJob(deps),
     restore: restoreJob(deps),
     upgrade: upgradeJob(deps),
+    change_plan: changePlanJob(deps),
   };
 }
 

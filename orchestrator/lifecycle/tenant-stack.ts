@@ -2,6 +2,7 @@
 // are reserved once (stored encrypted, leased) and read back on every later render, so rendering
 // again after a crash or for a resume gives the very same stack.
 import type { Prisma } from "../../prisma/generated/client.ts";
+import { tenantResources } from "../plans/tenant-resources.ts";
 import { leasePort } from "../ports.ts";
 import { tenantSecret, tenantSecretContext } from "../secrets.ts";
 import { generateSecret } from "../templates/generate-secret.ts";
@@ -39,7 +40,13 @@ export async function tenantStack(deps: LifecycleDeps, context: JobContext, appI
       bindAddress: deps.bindAddress,
     });
   }
-  return renderTenant(deps.template, { tenantId: tenant.id, slug: tenant.slug, values: valuesWithAppImage(deps.template, values, appImage ?? tenant.appImage) });
+  const resources = await tenantResources(deps, tenant.id);
+  return renderTenant(deps.template, {
+    tenantId: tenant.id,
+    slug: tenant.slug,
+    values: valuesWithAppImage(deps.template, values, appImage ?? tenant.appImage),
+    ...(resources ? { resources } : {}),
+  });
 }
 
 /**

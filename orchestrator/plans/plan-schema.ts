@@ -3,6 +3,7 @@
 // resource limits its tenants' containers run with, how many tenants it takes and how many custom
 // domains each may add. Every object is strict: a misspelt key is an error, never ignored.
 import { z } from "zod";
+import type { ContainerResources } from "../driver.ts";
 
 /** A plan id: what Subscription.plan holds. "trial" is the legacy value (it reads as the default plan). */
 const planId = z
@@ -56,13 +57,6 @@ export type PlansFile = z.infer<typeof plansFileSchema>;
 export type BillingInterval = "month" | "year";
 
 /** The resources a plan's containers run with, in the engine's units. */
-export interface ContainerResources {
-  /** Memory limit in bytes (HostConfig.Memory). */
-  memoryBytes: number;
-  /** CPU limit in billionths of a CPU (HostConfig.NanoCpus). */
-  nanoCpus: number;
-}
-
 export function planResources(plan: Plan): ContainerResources {
   return { memoryBytes: plan.limits.memoryMb * 1024 * 1024, nanoCpus: Math.round(plan.limits.cpus * 1e9) };
 }

@@ -7,6 +7,8 @@ import type { Readable } from "node:stream";
 import type { EngineApi, ExecRun, ExecSpec, LabelledResource, VolumeSize } from "../engine-api/engine.ts";
 import { volumeSizesOf } from "../engine-api/disk.ts";
 import { execTimedOut } from "../engine-api/exec.ts";
+import { containerUpdateBody } from "../engine-api/resources.ts";
+import type { ContainerResources } from "../driver.ts";
 import { labelFilter } from "../engine-api/labels.ts";
 import {
   containerInspect,
@@ -143,6 +145,18 @@ export class DockerProxy implements EngineApi {
 
   inspectExec(execId: string, label: string) {
     return this.client.json(execInspect, this.call(`/exec/${encodeURIComponent(execId)}/json`, { action: `inspecting the exec of ${label}` }));
+  }
+
+  async updateContainerResources(id: string, name: string, resources: ContainerResources): Promise<void> {
+    await this.client.send(
+      this.call(`/containers/${encodeURIComponent(id)}/update`, {
+        method: "POST",
+        json: containerUpdateBody(resources),
+        // The same limits set twice are the same limits.
+        idempotent: true,
+        action: `updating the limits of container ${name}`,
+      }),
+    );
   }
 
   removeContainer(id: string, name: string): Promise<void> {

@@ -24,6 +24,7 @@ import { engineInventory } from "../engine-api/inventory.ts";
 import { serviceLogs } from "../engine-api/logs.ts";
 import { publishedPorts } from "../engine-api/ports.ts";
 import { secretValues } from "../engine-api/secrets.ts";
+import { updateProjectResources } from "../engine-api/resources.ts";
 import { projectStatus } from "../engine-api/status.ts";
 import { projectUsage } from "../engine-api/usage.ts";
 import { DriverError } from "../errors.ts";
@@ -180,6 +181,12 @@ export function createPortainerDriver(options: PortainerDriverOptions): Portaine
 
     async usage(project) {
       return projectUsage((await environment()).proxy, project);
+    },
+
+    // In place through the Docker proxy. The stack file Portainer keeps is not rewritten: a stack
+    // stopped (compose down) then started again from it gets the limits it was deployed with.
+    async updateResources(project, resources) {
+      return updateProjectResources((await environment()).proxy, project, resources);
     },
 
     async publishedPorts() {

@@ -16,12 +16,15 @@ import {
   type CustomDomainDeps,
   type CustomDomainSettings,
 } from "./custom-domains.ts";
+import { customDomainLimit } from "../plans/custom-domain-limit.ts";
 
 export interface CustomDomainService {
   /** What customers point their record at (a CNAME's target). */
   readonly target: string;
-  /** Custom domains one tenant may hold. */
+  /** Custom domains one tenant may hold (CUSTOM_DOMAINS_PER_TENANT); a plan's customDomains overrides it (limitFor). */
   readonly perTenant: number;
+  /** The limit for this tenant: its plan's customDomains, or perTenant. */
+  limitFor(tenantId: string): Promise<number>;
   /** Adds a pending domain and checks it at once; refused with CustomDomainRefused. */
   add(input: { tenantId: string; hostname: string; actor: CustomDomainActor }): Promise<CustomDomain>;
   /** Removes one of the tenant's domains (an active one leaves the route at once). */
@@ -34,14 +37,15 @@ export interface CustomDomainService {
   task(intervalMinutes: number): ScheduledTask;
 }
 
-export function customDomainService(deps: Pick<LifecycleDeps, "prisma" | "clock" | "logger" | "template" | "bindAddress" | "proxy">, settings: CustomDomainSettings): CustomDomainService | null {
+export function customDomainService(deps: Pick<LifecycleDeps, "prisma" | "clock" | "logger" | "template" | "bindAddress" | "proxy" | "plans">, settings: CustomDomainSettings): CustomDomainService | null {
   const proxy = deps.proxy;
   if (!proxy) return null;
   proxy.extraHostsOf = (tenantId) => activeCustomHosts(deps.prisma, tenantId);
-  const domainDeps: CustomDomainDeps = { prisma: deps.prisma, clock: deps.clock, logger: deps.logger, template: deps.template, bindAddress: deps.bindAddress, proxy, settings };
+  const domainDeps: CustomDomainDeps = { prisma: deps.prisma, clock: deps.clock, logger: deps.logger, template: deps.template, bindAddress: deps.bindAddress, proxy, settings, plans: deps.plans };
   return {
     target: settings.target,
     perTenant: settings.perTenant,
+    limitFor: (tenantId) => customDomainLimit(deps.prisma, deps.plans, tenantId, settings.perTenant),
     add: (input) => addCustomDomain(domainDeps, input),
     remove: (input) => removeCustomDomain(domainDeps, input),
     list: (tenantId) => listCustomDomains(deps.prisma, tenantId),

@@ -12,6 +12,8 @@ import type { Clock } from "../clock.ts";
 import { OrchestratorError } from "../errors.ts";
 import { appPortVariable } from "../lifecycle/tenant-route.ts";
 import type { OrchestratorLogger } from "../logger.ts";
+import type { PlanCatalog } from "../plans/catalog.ts";
+import { customDomainLimit } from "../plans/custom-domain-limit.ts";
 import type { Template } from "../templates/template.ts";
 import { checkDomainDns, type DnsCheckResult } from "./custom-domain-dns.ts";
 import { customDomainProblem, normalizeHostname, type CustomDomainProblem } from "./custom-domain-rules.ts";
@@ -35,6 +37,8 @@ export type CustomDomainDeps = {
   bindAddress: string;
   proxy: TenantProxy;
   settings: CustomDomainSettings;
+  /** Plans (issue 12): a plan's customDomains replaces settings.perTenant for its tenants. */
+  plans?: PlanCatalog | undefined;
 };
 
 /** Who adds or removes a domain: the customer (their id) or an admin (their email). */
@@ -85,8 +89,9 @@ export async function addCustomDomain(
       await tx.customDomain.delete({ where: { id: holder.id } });
     }
     const count = await tx.customDomain.count({ where: { tenantId: input.tenantId } });
-    if (count >= deps.settings.perTenant) {
-      throw new CustomDomainRefused({ code: "limit", limit: deps.settings.perTenant }, `This instance already has ${count} custom domains, the most it may hold (${deps.settings.perTenant}): remove one first.`);
+    const limit = await customDomainLimit(tx, deps.plans, input.tenantId, deps.settings.perTenant);
+    if (count >= limit) {
+      throw new CustomDomainRefused({ code: "limit", limit }, `This instance already has ${count} custom domains, the most it may hold (${limit}): remove one first.`);
     }
     const row = await tx.customDomain.create({ data: { tenantId: input.tenantId, hostname, createdBy: input.actor.type === "admin" ? input.actor.id : "customer" } });
     await writeAudit(tx, {

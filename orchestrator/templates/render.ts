@@ -2,6 +2,7 @@
 // string values only (never in keys), so no value (a customer's data, a secret, a vendor
 // setting) can add a key, a service or a list item: the structure is the template's. The
 // compose text is then serialised from that tree (compose-text.ts), never built by pasting text.
+import type { ContainerResources } from "../driver.ts";
 import { TemplateError } from "../errors.ts";
 import { LABELS, type NetworkSpec, type StackSpec, type VolumeSpec } from "../stack-spec.ts";
 import { isMap } from "./compose-subset.ts";
@@ -24,6 +25,11 @@ export interface RenderInput {
    * config variable the vendor sets (the manifest's default otherwise). SLUG comes from `slug`.
    */
   values?: Readonly<Record<string, string | number>>;
+  /**
+   * The tenant's plan's limits (issue 12): they replace every service's mem_limit and cpus, in
+   * the compose text and the StackSpec alike. Absent: the template's own limits.
+   */
+  resources?: ContainerResources;
 }
 
 export interface RenderedTenant {
@@ -49,7 +55,7 @@ export function renderTenant(template: Template, input: RenderInput): RenderedTe
   if (input.tenantId.trim() === "") throw new TemplateError("renderTenant needs the tenant's id (tenantId) for its labels.");
   const values = resolveValues(template.manifest, input);
   try {
-    return renderWithValues(template, input.tenantId, values);
+    return renderWithValues(template, input.tenantId, values, input.resources);
   } catch (error) {
     // A vendor's config value (an image name, a limit) can fail where the defaults did not.
     if (!(error instanceof TemplateError)) throw error;
@@ -126,13 +132,19 @@ export function resolveValues(manifest: Manifest, input: RenderInput): Map<strin
 }
 
 /** Renders with already resolved values; loadTemplate runs it with sample values to validate. */
-export function renderWithValues(template: Template, tenantId: string, values: ReadonlyMap<string, string>): RenderedTenant {
+export function renderWithValues(
+  template: Template,
+  tenantId: string,
+  values: ReadonlyMap<string, string>,
+  resources?: ContainerResources,
+): RenderedTenant {
   const slug = values.get("SLUG");
   if (slug === undefined) throw new TemplateError("The values have no SLUG.");
   const project = `client-${slug}`;
   const file = template.manifest.composeFile;
-  const compose = mapStrings(template.compose, (text, path) => substitutePlaceholders(text, values, `${file}: ${path}`));
-  if (!isMap(compose) || !isMap(compose["services"])) throw new TemplateError(`${file} has no services.`);
+  const substituted = mapStrings(template.compose, (text, path) => substitutePlaceholders(text, values, `${file}: ${path}`));
+  if (!isMap(substituted) || !isMap(substituted["services"])) throw new TemplateError(`${file} has no services.`);
+  const compose = withResources(substituted as ComposeTree, resources);
 
   const ownership: Record<string, string> = {
     [LABELS.composeProject]: project,
@@ -178,6 +190,20 @@ export function renderWithValues(template: Template, tenantId: string, values: R
     restore: renderCommandSection(template.manifest, "restore", values),
     rowCounts: renderCommandSection(template.manifest, "rowCounts", values),
   };
+}
+
+type ComposeTree = { [key: string]: Tree } & { services: { [key: string]: Tree } };
+
+/** With resources: every service's mem_limit (bytes) and cpus set to the plan's, as numbers compose reads. */
+function withResources(compose: ComposeTree, resources: ContainerResources | undefined): ComposeTree {
+  if (!resources) return compose;
+  const services = Object.fromEntries(
+    Object.entries(compose.services).map(([name, service]) => [
+      name,
+      isMap(service) ? { ...service, mem_limit: resources.memoryBytes, cpus: resources.nanoCpus / 1e9 } : service,
+    ]),
+  );
+  return { ...compose, services };
 }
 
 function declaredResources(

@@ -20,6 +20,7 @@ const FORWARDED: [string, RegExp][] = [
   ["POST", /^\/containers\/[^/]+\/exec$/],
   ["PUT", /^\/containers\/[^/]+\/archive$/],
   ["DELETE", /^\/containers\/[^/]+$/],
+  ["POST", /^\/containers\/[^/]+\/update$/],
   ["POST", /^\/exec\/[^/]+\/start$/],
   ["GET", /^\/exec\/[^/]+\/json$/],
   ["GET", /^\/volumes$/],
