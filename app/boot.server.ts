@@ -99,6 +99,7 @@ export async function openOrchestratorFor(
     notify: config.notify,
     portalBackups: config.portalBackups,
     tenantBackups: { dir: config.tenantBackups.dir, ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}) },
+    upgrades: config.upgrades,
     ...hooks,
   });
 }

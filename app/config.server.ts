@@ -138,6 +138,8 @@ const envSchema = z.object({
   // Tenant backups (issue 13): their folder (default DATA_DIR/backups) and, optionally, their own key.
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEY_FILE: z.string().min(1).optional(),
+  // Upgrades (issue 13): how long each readiness check may take once the new image started.
+  UPGRADE_HEALTH_TIMEOUT_SECONDS: wholeNumber(5, 3600).default(120),
   // HTTPS per tenant (issue 14): turns on GET /_caddy/ask; unset, nothing changes.
   TENANT_HOST_PATTERN: z
     .string()
@@ -240,6 +242,8 @@ export type AppConfig = {
   portalBackups: { dir: string; retentionDays: number };
   /** Tenant backups: their folder, and the file of their own key (absent: the secrets key seals them). */
   tenantBackups: { dir: string; keyFile: string | undefined };
+  /** Upgrades (issue 13): the bound on each readiness check after the new app image started, before rolling back. */
+  upgrades: { healthTimeoutSeconds: number };
   /** Stripe and dunning (issue 12); billing.stripe absent: trial-only. */
   billing: BillingSettings;
   /** The account page (issue 12): PORTAL_URL (absent: links are made from the request's own address) and "send me my link" requests per client address per hour. */
@@ -340,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
     tenantBackups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, "backups")), keyFile: e.BACKUP_KEY_FILE ? path.resolve(e.BACKUP_KEY_FILE) : undefined },
+    upgrades: { healthTimeoutSeconds: e.UPGRADE_HEALTH_TIMEOUT_SECONDS },
     billing: billingSettings(e),
     tenantHostPattern: e.TENANT_HOST_PATTERN,
     mail: { smtpUrl: e.SMTP_URL, devMailboxDir: path.join(dataDir, "mailbox"), from: e.MAIL_FROM },
