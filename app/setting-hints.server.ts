@@ -14,6 +14,8 @@ export const SETTING_VARIABLES: Record<OrchestratorSetting, string> = {
   "ports.range": "TENANT_PORT_RANGE",
   "mail.smtp": "SMTP_URL",
   "secrets.key": "SECRETS_KEY (or the key file under DATA_DIR)",
+  "backups.key": "BACKUP_KEY_FILE (unset: the secrets key seals tenant backups)",
+  "backups.dir": "BACKUP_DIR",
 };
 
 function hintFor(setting: OrchestratorSetting | undefined): string | undefined {

@@ -11,6 +11,7 @@
 import { openOperatorCommands, type OperatorCommands } from "./control/operator-commands.server";
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
+import { SETTING_VARIABLES } from "./setting-hints.server";
 import type { TenantBackupSummary, Worker } from "../orchestrator/index.ts";
 
 const USAGE = "Usage: npm run tenant -- backup <slug> | backups <slug> | restore <slug> [<backup-id>] [--into <new-slug>]";
@@ -87,6 +88,8 @@ async function waitAndReport(commands: OperatorCommands, jobId: string): Promise
       }
       if (outcome.status === "failed" || outcome.status === "canceled") {
         console.error(`The job ${outcome.status}: ${outcome.lastError ?? "no reason recorded"}`);
+        // The job's text names the key by its fingerprint only; here is where it is set.
+        if (/was made with another key/.test(outcome.lastError ?? "")) console.error(`Check ${SETTING_VARIABLES["backups.key"]}, then restart the portal.`);
         process.exitCode = 1;
         return false;
       }

@@ -24,7 +24,11 @@ export type OrchestratorSetting =
   /** mail.smtpUrl: the SMTP server, its credentials and its certificate. */
   | "mail.smtp"
   /** secretKey: the key sealing tenant secrets and queued email. */
-  | "secrets.key";
+  | "secrets.key"
+  /** tenantBackups.key: the key tenant backups are sealed with (the secrets key when not given). */
+  | "backups.key"
+  /** tenantBackups.dir: the folder tenant backups are written to. */
+  | "backups.dir";
 
 export class OrchestratorError extends Error {
   override name = "OrchestratorError";

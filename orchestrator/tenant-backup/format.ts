@@ -8,7 +8,7 @@
 //   <32-byte SHA-256 of all of the above>  so damage is named as damage before any key is tried
 //
 // The key is derived with HKDF ("tenantry tenant backup v1", a random salt per file) from the
-// backup key (the secrets key, or a separate BACKUP_KEY_FILE): a file opens only with the key it was
+// backup key (the secrets key, or a separate backup key): a file opens only with the key it was
 // made with, and its header's fingerprint says when another key is needed. Files are written under
 // a temporary name with mode 0600 and renamed once complete.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
@@ -41,8 +41,8 @@ export interface TenantBackupHeader {
 /** A backup file that cannot be used: not ours, damaged, or sealed with another key. Never retried. */
 export class TenantBackupFileError extends OrchestratorError {
   override name = "TenantBackupFileError";
-  constructor(message: string, cause?: unknown) {
-    super(message, { transient: false, cause });
+  constructor(message: string, cause?: unknown, setting?: "backups.key") {
+    super(message, { transient: false, cause, ...(setting ? { setting } : {}) });
   }
 }
 
@@ -203,8 +203,10 @@ async function verifyChecksum(opened: OpenedBackup, recordedSha256?: string): Pr
 function checkKey(opened: OpenedBackup, key: Buffer): void {
   if (opened.header.keyFingerprint !== keyFingerprint(key)) {
     throw new TenantBackupFileError(
-      `${path.basename(opened.file)} was made with another key (fingerprint ${opened.header.keyFingerprint}; this portal's backup key is ` +
-        `${keyFingerprint(key)}): set BACKUP_KEY_FILE to the key file it was made with and restart the portal. Nothing was changed.`,
+      `${path.basename(opened.file)} was made with another key (fingerprint ${opened.header.keyFingerprint}; the backup key in use is ` +
+        `${keyFingerprint(key)}): restore it with the backup key it was made with. Nothing was changed.`,
+      undefined,
+      "backups.key",
     );
   }
 }

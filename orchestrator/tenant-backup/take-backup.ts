@@ -29,7 +29,10 @@ export interface TenantBackupSettings {
 
 export function backupSettings(deps: LifecycleDeps): TenantBackupSettings {
   if (!deps.tenantBackups) {
-    throw new OrchestratorError("Tenant backups are not configured in this process (no backups folder); set BACKUP_DIR or DATA_DIR.", { transient: false });
+    throw new OrchestratorError("Tenant backups are not configured in this process (no backups folder): give the orchestrator its backups folder.", {
+      transient: false,
+      setting: "backups.dir",
+    });
   }
   return deps.tenantBackups;
 }
@@ -77,7 +80,7 @@ export async function takeBackup(deps: LifecycleDeps, context: JobContext, reaso
     await run.done.catch(() => undefined);
     throw new OrchestratorError(
       `Could not write the backup to ${settings.dir} (${(error as Error).message}). Check that the backups folder exists, is writable and has space; the job retries.`,
-      { transient: true, cause: error },
+      { transient: true, cause: error, setting: "backups.dir" },
     );
   }
   const outcome = await run.done;

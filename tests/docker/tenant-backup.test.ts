@@ -182,7 +182,7 @@ describe("tenant backups and restores, on the Docker engine", () => {
     try {
       const { jobId } = await requestTenantRestore(prisma(), { slug, backupId: firstBackupId }, OPERATOR, systemClock);
       const job = await jobEnds(jobId, "failed");
-      expect(job.lastError).toMatch(/was made with another key \(fingerprint .*\): set BACKUP_KEY_FILE to the key file it was made with.*Nothing was changed\./);
+      expect(job.lastError).toMatch(/was made with another key \(fingerprint .*; the backup key in use is .*\): restore it with the backup key it was made with\. Nothing was changed\./);
       expect(job.steps.map((s) => `${s.name}:${s.status}`)[0]).toBe("verify:failed");
     } finally {
       await startOrchestrator(backupKey);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settingOf } from "../../orchestrator/errors.ts";
 import { openBackupFile, verifyBackupFile, writeBackupFile } from "../../orchestrator/tenant-backup/format.ts";
 
 let dir = "";
@@ -59,9 +60,11 @@ describe("tenant backup files", () => {
     expect(await readAll(await openBackupFile(path.join(dir, written.fileName), key))).toBe("");
   });
 
-  it("refuses another key, naming the setting to change", async () => {
+  it("refuses another key, naming both keys' fingerprints and the setting to check", async () => {
     const written = await write("other-key.sql.gz.tbk");
-    await expect(verifyBackupFile(path.join(dir, written.fileName), randomBytes(32))).rejects.toThrow(/was made with another key \(fingerprint [^;]+; this portal's backup key is [^)]+\): set BACKUP_KEY_FILE/);
+    const refused = await verifyBackupFile(path.join(dir, written.fileName), randomBytes(32)).catch((error: unknown) => error);
+    expect(settingOf(refused)).toBe("backups.key");
+    await expect(verifyBackupFile(path.join(dir, written.fileName), randomBytes(32))).rejects.toThrow(/was made with another key \(fingerprint [^;]+; the backup key in use is [^)]+\): restore it with the backup key it was made with\. Nothing was changed\./);
   });
 
   it("refuses a truncated file", async () => {
