@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { loadPlans, PlansError, type PlanCatalog } from "../orchestrator/index.ts";
 import { hostPatternProblem, proxiedTenantUrl, type BillingSettings, type CustomDomainSettings, type TenantProxySettings, type TenantTlsSettings, type DriverConfig, type NotifySettings, type TimeSettings } from "../orchestrator/index.ts";
 
 const wholeNumber = (min: number, max: number) =>
@@ -27,7 +28,9 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_POOL_SIZE: wholeNumber(1, 100).default(10),
-  TRIAL_DAYS: wholeNumber(1, 365).default(30),
+  // Plans (issue 12): the vendor's catalogue; TRIAL_DAYS, when set, overrides its default plan's trialDays.
+  PLANS_FILE: z.string().min(1).default("compose-templates/plans.json"),
+  TRIAL_DAYS: wholeNumber(1, 365).optional(),
   SIGNUP_RATE_LIMIT_PER_HOUR: wholeNumber(1, 100000).default(5),
   SIGNUP_MAX_PENDING_TENANTS: wholeNumber(1, 100000).default(50),
   MAX_REQUEST_BODY_KB: wholeNumber(1, 102400).default(64),
@@ -197,7 +200,10 @@ export type AppConfig = {
   dataDir: string;
   embeddedDatabaseDir: string;
   databasePoolSize: number;
+  /** A signup's trial: TRIAL_DAYS, or the default plan's trialDays. */
   trialDays: number;
+  /** The plan catalogue (PLANS_FILE), loaded and checked at boot. */
+  plans: PlanCatalog;
   signupRateLimitPerHour: number;
   /** Signups wait (503) while this many tenants are queued or being provisioned. */
   signupMaxPendingTenants: number;
@@ -281,6 +287,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   const proxy = tenantProxySettings(e);
+  const plans = loadPlanCatalog(e.PLANS_FILE);
   return {
     host: e.HOST,
     port: e.PORT,
@@ -288,7 +295,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     dataDir,
     embeddedDatabaseDir: path.join(dataDir, "pglite"),
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    trialDays: e.TRIAL_DAYS,
+    trialDays: e.TRIAL_DAYS ?? plans.defaultPlan.trialDays,
+    plans,
     signupRateLimitPerHour: e.SIGNUP_RATE_LIMIT_PER_HOUR,
     signupMaxPendingTenants: e.SIGNUP_MAX_PENDING_TENANTS,
     account: { portalUrl: e.PORTAL_URL, linkRateLimitPerHour: e.ACCOUNT_LINK_RATE_LIMIT_PER_HOUR },
@@ -352,6 +360,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
 }
 
 type Env = z.infer<typeof envSchema>;
+
+/** PLANS_FILE read and checked (plans.ts): a broken catalogue stops the boot, its problems named by file and entry. */
+function loadPlanCatalog(file: string): PlanCatalog {
+  try {
+    return loadPlans(path.resolve(file));
+  } catch (error) {
+    if (!(error instanceof PlansError)) throw error;
+    throw new ConfigError(`Invalid configuration. PLANS_FILE: ${error.message}\nFix the file (see README.md, "Plans"), or point PLANS_FILE at another one.`);
+  }
+}
 
 export type TrustProxy = false | number | string[];
 

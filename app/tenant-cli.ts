@@ -4,6 +4,9 @@
 //   npm run tenant -- restore <slug> [<backup-id>] [--into <new-slug>]
 //       restores its latest backup (or the one named) in place, or into a new tenant <new-slug> (a
 //       copy of the same customer, provisioned then given the backup's data; no email is sent)
+//   npm run tenant -- upgrade <slug> | --plan <id> | --all --image <ref> [--batch <n>]
+//       upgrades one tenant, a plan's active tenants or all of them to an app image, n at a time
+//       (default 1); a batch with a failure stops the run; prints each tenant's outcome
 // Each command queues the job and waits for it to end (Ctrl-C stops waiting, not the job). With
 // the embedded database, held by the running portal, it asks the portal (control channel), whose
 // worker runs the job; otherwise it opens the database itself and runs a worker while it waits, so
@@ -12,16 +15,47 @@ import { openOperatorCommands, type OperatorCommands } from "./control/operator-
 import { ConfigError, loadConfig } from "./config.server";
 import { createLogger } from "./logger.server";
 import { SETTING_VARIABLES } from "./setting-hints.server";
-import type { TenantBackupSummary, Worker } from "../orchestrator/index.ts";
+import type { TenantBackupSummary, UpgradeRequest, Worker } from "../orchestrator/index.ts";
 
-const USAGE = "Usage: npm run tenant -- backup <slug> | backups <slug> | restore <slug> [<backup-id>] [--into <new-slug>]";
+const USAGE =
+  "Usage: npm run tenant -- backup <slug> | backups <slug> | restore <slug> [<backup-id>] [--into <new-slug>]\n" +
+  "       npm run tenant -- upgrade <slug> | --plan <id> | --all --image <ref> [--batch <n>]";
 const OPERATOR = { requestedBy: "operator", actorType: "operator" } as const;
 const WAIT_LIMIT_MS = 60 * 60_000;
 
-type Parsed = { command: "backup" | "backups"; slug: string } | { command: "restore"; slug: string; backupId?: string; into?: string };
+type Parsed =
+  | { command: "backup" | "backups"; slug: string }
+  | { command: "restore"; slug: string; backupId?: string; into?: string }
+  | { command: "upgrade"; request: UpgradeRequest };
+
+/** upgrade <slug> | --plan <id> | --all, with --image <ref> and [--batch <n>], in any order. */
+function parseUpgradeArgs(rest: string[]): Parsed | null {
+  const args = [...rest];
+  const take = (flag: string): string | null | undefined => {
+    const at = args.indexOf(flag);
+    if (at < 0) return undefined;
+    const value = args[at + 1];
+    if (!value || value.startsWith("-")) return null;
+    args.splice(at, 2);
+    return value;
+  };
+  const image = take("--image");
+  const plan = take("--plan");
+  const batch = take("--batch");
+  if (!image || plan === null || batch === null) return null;
+  const all = args.indexOf("--all");
+  if (all >= 0) args.splice(all, 1);
+  if (args.some((arg) => arg.startsWith("-")) || args.length > 1) return null;
+  const targets = [args.length === 1, plan !== undefined, all >= 0].filter(Boolean).length;
+  if (targets !== 1) return null;
+  const target = args[0] ? { slug: args[0] } : plan ? { plan } : { all: true as const };
+  const batchSize = batch === undefined ? 1 : Number(batch);
+  return { command: "upgrade", request: { target, image, batchSize } };
+}
 
 function parseTenantArgs(args: string[]): Parsed | null {
   const [command, ...rest] = args;
+  if (command === "upgrade") return parseUpgradeArgs(rest);
   if ((command === "backup" || command === "backups") && rest.length === 1 && !rest[0]!.startsWith("-")) return { command, slug: rest[0]! };
   if (command !== "restore") return null;
   const flag = rest.indexOf("--into");
@@ -57,6 +91,10 @@ async function main() {
         const [latest] = await commands.tenantBackups.list(parsed.slug);
         if (latest) printBackups(parsed.slug, [latest], commands.via);
       }
+      return;
+    }
+    if (parsed.command === "upgrade") {
+      await upgradeAndReport(commands, parsed.request);
       return;
     }
     if (parsed.command !== "restore") return;
@@ -98,6 +136,42 @@ async function waitAndReport(commands: OperatorCommands, jobId: string): Promise
         process.exitCode = 1;
         return false;
       }
+    }
+  } finally {
+    await worker?.stop();
+    worker = null;
+  }
+}
+
+/** Asks for the upgrade run and follows it batch by batch (running a worker when the command opened the database itself). */
+async function upgradeAndReport(commands: OperatorCommands, request: UpgradeRequest): Promise<void> {
+  const run = await commands.upgrades.request(request, OPERATOR);
+  const batches = Math.max(...run.tenants.map((t) => t.batch)) + 1;
+  console.log(`Upgrade run ${run.id}: ${run.tenants.length} tenant(s) to ${run.image}, ${run.batchSize} at a time (${batches} batch(es), through ${commands.via}); waiting…`);
+  let worker: Worker | null = commands.local ? commands.local.orchestrator.startWorker() : null;
+  const started = Date.now();
+  const reported = new Set<string>();
+  try {
+    let current = run;
+    for (;;) {
+      for (const t of current.tenants) {
+        if (reported.has(t.tenantId) || !["succeeded", "rolled_back", "failed", "skipped"].includes(t.status)) continue;
+        reported.add(t.tenantId);
+        console.log(`  batch ${t.batch + 1}  ${t.slug.padEnd(24)} ${t.status.padEnd(11)} ${t.fromImage ?? ""}${t.status === "succeeded" ? ` -> ${current.image}` : ""}`);
+        if (t.error) console.log(`      ${t.error.split("\n")[0]}`);
+      }
+      if (current.status !== "running") break;
+      if (Date.now() - started > WAIT_LIMIT_MS) {
+        console.error(`Upgrade run ${run.id} is still running after an hour; it goes on. Follow it in the console.`);
+        process.exitCode = 1;
+        return;
+      }
+      current = await commands.upgrades.wait(run.id, 30_000);
+    }
+    if (current.status === "succeeded") console.log(`Done: every tenant runs ${current.image}.`);
+    else {
+      console.error(`The run stopped: a tenant's upgrade failed (rolled back to its previous image when possible); the later batches were skipped. Look at the failure, then run the upgrade again for the rest.`);
+      process.exitCode = 1;
     }
   } finally {
     await worker?.stop();

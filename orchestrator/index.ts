@@ -13,7 +13,16 @@ import { defaultBackoff, type BackoffPolicy } from "./jobs/backoff.ts";
 import { startWorker, type Worker } from "./jobs/worker.ts";
 import { projectName, type LifecycleDeps } from "./lifecycle/context.ts";
 import { lifecycleDefinitions } from "./lifecycle/definitions.ts";
-import { tenantBackupKey, tenantBackupService, type TenantBackupService } from "./tenant-backup/index.ts";
+import {
+  backupRetentionTask,
+  backupVerificationTask,
+  DEFAULT_BACKUP_SCHEDULE,
+  tenantBackupKey,
+  tenantBackupService,
+  tenantBackupsTask,
+  type BackupScheduleSettings,
+  type TenantBackupService,
+} from "./tenant-backup/index.ts";
 import { tenantUpgradeService, type TenantUpgradeService } from "./upgrades/index.ts";
 import { sendAccountLink, type AccountLinkOutcome, type AccountLinkRequest } from "./customers/account-link.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
@@ -189,7 +198,8 @@ export interface OrchestratorOptions {
   /** Customers' own hostnames (needs `proxy`); absent: off. */
   customDomains?: CustomDomainSettings;
   /** Tenant backups (issue 13): their folder, and their key (absent: the secrets key). Absent: backup and restore jobs refuse. */
-  tenantBackups?: { dir: string; key?: Buffer };
+  /** Tenant backups: the folder, a separate key, and the schedule (default DEFAULT_BACKUP_SCHEDULE). */
+  tenantBackups?: { dir: string; key?: Buffer; schedule?: Partial<BackupScheduleSettings> };
   /** Upgrades (issue 13): the bound on each readiness check once the new image started (default 120 s). */
   upgrades?: { healthTimeoutSeconds: number };
   /** The plan catalogue (issue 12, loadPlans): each tenant's containers get its plan's limits. Absent: the template's own limits. */
@@ -247,6 +257,11 @@ export interface TaskListing {
   lastRun: RunRecord | null;
   /** When the next period starts (the task runs in its first poll after that). */
   nextPeriodAt: Date;
+}
+
+/** Scheduled tenant backups, their retention and their verified restores (issue 13). */
+function tenantBackupTasks(deps: SchedulerDeps, settings: BackupScheduleSettings): ScheduledTask[] {
+  return [tenantBackupsTask(deps, settings), backupRetentionTask(deps, settings), backupVerificationTask(deps, settings)];
 }
 
 /** The defaults of every time setting; `dumpsDir` under the working directory's data folder. */
@@ -309,6 +324,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
     ...(customDomains ? [customDomains.task(time.reconcileIntervalMinutes)] : []),
+    ...(options.tenantBackups ? tenantBackupTasks(schedulerDeps, { ...DEFAULT_BACKUP_SCHEDULE, ...options.tenantBackups.schedule }) : []),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0
       ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: () => secretBox.currentKey(), settings: options.portalBackups })]
       : []),

@@ -7,6 +7,10 @@ export { requestTenantBackup, requestTenantRestore, listTenantBackups, waitForJo
 export type { BackupRequester, TenantBackupSummary, RestoreRequest, JobOutcome, TenantBackupService } from "./requests.ts";
 export { BACKUP_REASONS, type BackupReason, type TenantBackupSettings } from "./take-backup.ts";
 export { verifyBackupFile, TenantBackupFileError } from "./format.ts";
+export { DEFAULT_BACKUP_SCHEDULE, type BackupSchedule, type BackupScheduleSettings } from "./schedule-settings.ts";
+export { tenantBackupsTask, queueScheduledBackups } from "./schedule.ts";
+export { backupRetentionTask, applyBackupRetention, alertStaleBackups } from "./retention-task.ts";
+export { backupVerificationTask } from "./verify-task.ts";
 
 /** The key backups are sealed with: a separate backup key if given, else the secrets key (following a rotation). */
 export function tenantBackupKey(separate: Buffer | undefined, secretBox: SecretBox): () => Buffer {
