@@ -18,6 +18,16 @@ const KNOWN_STEPS = new Set([
   "set-password",
   "send",
   "health",
+  "start-database",
+  "dump",
+  "backup",
+  "pre-restore-backup",
+  "pre-upgrade-backup",
+  "verify",
+  "load",
+  "record",
+  "prepare",
+  "replace",
 ]);
 
 export type PublicStepKey = `stepName.${string}`;
@@ -25,6 +35,8 @@ export type PublicStepKey = `stepName.${string}`;
 /** The plain-words message key of an internal step name (readiness checks share one). */
 export function publicStepKey(name: string): PublicStepKey {
   if (name.startsWith("ready:")) return "stepName.ready";
+  // Caddy's route steps (route:app, route:suspended, route:none): one sentence each.
+  if (/^route:(app|suspended|none)$/.test(name)) return `stepName.route-${name.slice("route:".length)}`;
   return KNOWN_STEPS.has(name) ? `stepName.${name}` : "stepName.other";
 }
 
