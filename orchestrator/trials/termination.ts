@@ -1,6 +1,8 @@
 // Termination of expired trials: once a subscription has been expired for the configured number of
 // days (30 by default) and its tenant is still suspended, the tenant is wanted destroyed and a terminate
-// job is queued (lifecycle/terminate.ts: final dump, removal, release, the customer told). The
+// job is queued (lifecycle/terminate.ts: final dump, removal, release, the customer told). A paid
+// subscription that ended (canceled, issue 12: its tenant suspended by billing) is terminated the
+// same way, counted from its endedAt. The
 // tenant's conditional update is the guard: only the run whose update changed the row queues the job.
 import type { Prisma, PrismaClient } from "../../prisma/generated/client.ts";
 import { requestJob } from "../jobs/job-requests.ts";
@@ -16,10 +18,16 @@ export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, 
   // Only a tenant still wanted suspended: one an operator resumed by hand after its expiry is theirs
   // to decide about (extend, convert or destroy), never terminated behind their back.
   const alive: Prisma.TenantWhereInput = { desiredState: "suspended", actualState: { notIn: ["destroying", "destroyed"] } };
+  const ended: Prisma.SubscriptionWhereInput = {
+    OR: [
+      { status: "expired", expiredAt: { lte: cutoff } },
+      { status: "canceled", endedAt: { lte: cutoff } },
+    ],
+  };
   const candidates = await deps.prisma.subscription.findMany({
-    where: { status: "expired", expiredAt: { lte: cutoff }, tenant: { is: alive } },
-    select: { id: true, expiredAt: true, tenant: { select: { id: true } } },
-    orderBy: { expiredAt: "asc" },
+    where: { ...ended, tenant: { is: alive } },
+    select: { id: true, status: true, expiredAt: true, endedAt: true, tenant: { select: { id: true } } },
+    orderBy: { createdAt: "asc" },
   });
   let terminated = 0;
   for (const candidate of candidates) {
@@ -27,8 +35,8 @@ export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, 
     const tenantId = candidate.tenant!.id;
     const queued = await deps.prisma.$transaction(async (tx) => {
       await lockTenant(tx, tenantId);
-      // Still expired long enough: an extension since the read (trialing again) stops it.
-      const still = await tx.subscription.count({ where: { id: candidate.id, status: "expired", expiredAt: { lte: cutoff } } });
+      // Still ended long enough: an extension (trialing again) or a payment (active) since the read stops it.
+      const still = await tx.subscription.count({ where: { id: candidate.id, ...ended } });
       if (still === 0) return false;
       const { count } = await tx.tenant.updateMany({ where: { id: tenantId, ...alive }, data: { desiredState: "destroyed" } });
       if (count !== 1) return false;
@@ -40,7 +48,11 @@ export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, 
           ...SCHEDULER_ACTOR,
           action: "tenant.terminated",
           outcome: "queued",
-          details: { subscriptionId: candidate.id, expiredAt: candidate.expiredAt!.toISOString() },
+          details: {
+            subscriptionId: candidate.id,
+            status: candidate.status,
+            ...(candidate.status === "canceled" ? { endedAt: candidate.endedAt!.toISOString() } : { expiredAt: candidate.expiredAt!.toISOString() }),
+          },
         },
       });
       return true;
