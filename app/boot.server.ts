@@ -100,6 +100,7 @@ export async function openOrchestratorFor(
     portalBackups: config.portalBackups,
     tenantBackups: { dir: config.tenantBackups.dir, ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}) },
     upgrades: config.upgrades,
+    plans: config.plans,
     ...hooks,
   });
 }

@@ -211,6 +211,8 @@ export interface Orchestrator {
   readonly customDomains: CustomDomainService | null;
   /** Tenant backups (issue 13): ask for a backup or a restore (queued jobs), list them, wait for a job. */
   readonly tenantBackups: TenantBackupService;
+  /** The plan catalogue it was given (issue 12); undefined without one. */
+  readonly plans: PlanCatalog | undefined;
   /** Tenant upgrades (issue 13): ask for a run (one tenant, a plan's, all; in batches), read runs, wait for one. */
   readonly upgrades: TenantUpgradeService;
   /** "Send me my link" (issue 12): a known address's tenant gets a new status token and its link by email; the same answer otherwise. */
@@ -376,6 +378,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     },
     customDomains,
     tenantBackups: tenantBackupService(options.prisma, clock),
+    plans: options.plans,
     upgrades: tenantUpgradeService(options.prisma, clock, { healthTimeoutSeconds: options.upgrades?.healthTimeoutSeconds ?? 120 }),
     sendAccountLink: (request) => sendAccountLink({ prisma: options.prisma, secretBox, clock }, request),
     mailDescription: transport().description,
