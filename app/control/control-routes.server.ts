@@ -1,12 +1,19 @@
 // The portal's control channel, for the operator's commands when they cannot open the database
 // themselves (the embedded database belongs to the portal's process): list the periodic tasks, run
 // what is due as of a time, send a test notification, back up the portal's database, ask for tenant
-// backups and restores and wait for their jobs. Answers only
+// backups and restores and wait for their jobs, ask for tenant upgrades and follow their runs. Answers only
 // on a loopback connection that carries the token of control-token.server.ts; everything else gets
 // a 404, as if it did not exist.
 import express, { type Router } from "express";
 import { OrchestratorError, type Orchestrator } from "../../orchestrator/index.ts";
+import { z } from "zod";
 import { parseAsOf } from "./as-of";
+
+const upgradeRequestSchema = z.strictObject({
+  target: z.union([z.strictObject({ slug: z.string() }), z.strictObject({ plan: z.string() }), z.strictObject({ all: z.literal(true) })]),
+  image: z.string(),
+  batchSize: z.number(),
+});
 import { tokensMatch } from "./control-token.server";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -89,6 +96,38 @@ export function controlRoutes(orchestrator: Orchestrator, token: string): Router
     const timeoutMs = Math.min(Math.max(Number(text(req.query.timeoutMs) ?? "30000") || 30_000, 0), 60_000);
     try {
       res.json(await orchestrator.tenantBackups.waitForJob(text(req.query.id) ?? "", timeoutMs));
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  // `npm run tenant -- upgrade` (issue 13) while this portal holds the embedded database.
+  router.post("/upgrades", async (req, res, next) => {
+    try {
+      const request = upgradeRequestSchema.parse(JSON.parse(text(req.query.request) ?? "null"));
+      res.json(await orchestrator.upgrades.request(request, operator(req)));
+    } catch (error) {
+      if (error instanceof SyntaxError || error instanceof z.ZodError) res.status(400).json({ error: "The upgrade request is not understood; use npm run tenant -- upgrade." });
+      else refusal(res, next, error);
+    }
+  });
+  router.get("/upgrades/run", async (req, res, next) => {
+    try {
+      res.json({ run: await orchestrator.upgrades.run(text(req.query.id) ?? "") });
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  router.get("/upgrades/list", async (req, res, next) => {
+    try {
+      res.json({ runs: await orchestrator.upgrades.list(Math.min(Math.max(Number(text(req.query.limit) ?? "20") || 20, 1), 100)) });
+    } catch (error) {
+      refusal(res, next, error);
+    }
+  });
+  router.get("/upgrades/wait", async (req, res, next) => {
+    const timeoutMs = Math.min(Math.max(Number(text(req.query.timeoutMs) ?? "30000") || 30_000, 0), 60_000);
+    try {
+      res.json(await orchestrator.upgrades.wait(text(req.query.id) ?? "", timeoutMs));
     } catch (error) {
       refusal(res, next, error);
     }

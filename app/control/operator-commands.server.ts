@@ -6,14 +6,23 @@
 import path from "node:path";
 import { DatabaseInUseError } from "../../prisma/database.ts";
 import type { Database } from "../../prisma/database.ts";
-import type { Orchestrator, PortalBackupReport, RunReport, TaskListing, TenantBackupService, TenantBackupSummary } from "../../orchestrator/index.ts";
+import type {
+  Orchestrator,
+  PortalBackupReport,
+  RunReport,
+  TaskListing,
+  TenantBackupService,
+  TenantBackupSummary,
+  TenantUpgradeService,
+  UpgradeRunSummary,
+} from "../../orchestrator/index.ts";
 import { openDatabaseFor, openOrchestratorFor } from "../boot.server";
 import { clockFromEnvironment } from "../clock.server";
 import type { AppConfig } from "../config.server";
 import type { Logger } from "../logger.server";
 import { readControlToken } from "./control-token.server";
 
-export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification" | "backupPortalDatabase" | "tenantBackups"> & {
+export type OperatorCommands = Pick<Orchestrator, "listTasks" | "runDueTasks" | "sendTestNotification" | "backupPortalDatabase" | "tenantBackups" | "upgrades"> & {
   /** "the database" or "the running portal at http://…": printed so the operator knows. */
   readonly via: string;
   /** The database and orchestrator when the command opened them itself (null through the portal). */
@@ -33,6 +42,7 @@ export async function openOperatorCommands(config: AppConfig, logger: Logger): P
       sendTestNotification: () => orchestrator.sendTestNotification(),
       backupPortalDatabase: (dir) => orchestrator.backupPortalDatabase(dir),
       tenantBackups: orchestrator.tenantBackups,
+      upgrades: orchestrator.upgrades,
       close: () => database.close(),
     };
   } catch (error) {
@@ -82,6 +92,7 @@ async function portalCommands(config: AppConfig, inUse: DatabaseInUseError): Pro
     backupPortalDatabase: async (dir) =>
       (await call<{ report: PortalBackupReport }>("POST", `/portal-backup${dir ? `?dir=${encodeURIComponent(path.resolve(dir))}` : ""}`)).report,
     tenantBackups: tenantBackupsThroughPortal(call),
+    upgrades: upgradesThroughPortal(call),
     close: async () => {},
   };
 }
@@ -100,5 +111,30 @@ function tenantBackupsThroughPortal(call: <T>(method: "GET" | "POST", pathAndQue
     restore: (request, by) =>
       call("POST", `/tenant-backups/restore?${query({ slug: request.slug, backup: request.backupId, into: request.into, by: by.requestedBy })}`),
     waitForJob: (jobId, timeoutMs) => call("GET", `/jobs/wait?${query({ id: jobId, timeoutMs: String(timeoutMs) })}`),
+  };
+}
+
+/** `npm run tenant -- upgrade` through the portal's control channel (control-routes.server.ts). */
+function upgradesThroughPortal(call: <T>(method: "GET" | "POST", pathAndQuery: string) => Promise<T>): TenantUpgradeService {
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  const revive = (run: UpgradeRunSummary): UpgradeRunSummary => ({
+    ...run,
+    createdAt: new Date(run.createdAt),
+    finishedAt: date(run.finishedAt),
+    tenants: run.tenants.map((t) => ({ ...t, queuedAt: date(t.queuedAt), finishedAt: date(t.finishedAt) })),
+  });
+  return {
+    request: async (request, by) => revive(await call<UpgradeRunSummary>("POST", `/upgrades?${new URLSearchParams({ request: JSON.stringify(request), by: by.requestedBy })}`)),
+    run: async (runId) => {
+      const { run } = await call<{ run: UpgradeRunSummary | null }>("GET", `/upgrades/run?${new URLSearchParams({ id: runId })}`);
+      return run ? revive(run) : null;
+    },
+    list: async (limit) =>
+      (await call<{ runs: Omit<UpgradeRunSummary, "tenants">[] }>("GET", `/upgrades/list?${new URLSearchParams({ limit: String(limit ?? 20) })}`)).runs.map((run) => ({
+        ...run,
+        createdAt: new Date(run.createdAt),
+        finishedAt: date(run.finishedAt),
+      })),
+    wait: async (runId, timeoutMs) => revive(await call<UpgradeRunSummary>("GET", `/upgrades/wait?${new URLSearchParams({ id: runId, timeoutMs: String(timeoutMs) })}`)),
   };
 }
