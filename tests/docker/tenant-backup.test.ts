@@ -6,11 +6,13 @@
 // its key (another key is refused, naming it), and a file with one byte flipped is refused with a
 // clear message, the tenant's rows unchanged; a restore whose dump fails to load puts the
 // pre-restore backup back.
+import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,8 +31,10 @@ import { TENANT_BACKUP_EXTENSION, writeBackupFile } from "../../orchestrator/ten
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
-import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { repoRoot } from "../support/portal.ts";
+import { LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
 
+const run = promisify(execFile);
 const OPERATOR = { requestedBy: "operator", actorType: "operator" } as const;
 const driver = createDockerDriver({ docker: new Docker({ socketPath: "/var/run/docker.sock" }) });
 
@@ -176,8 +180,37 @@ describe("tenant backups and restores, on the Docker engine", () => {
     expect(await prisma().emailOutbox.count({ where: { tenantId } })).toBe(0);
   });
 
+  it("npm run tenant, opening the PostgreSQL database itself: lists the backups, takes one (a worker runs while it waits)", async () => {
+    const keyFile = path.join(scratch, "backup.key");
+    await writeFile(keyFile, backupKey.toString("hex") + "\n", { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = {
+      NODE_ENV: "production",
+      PATH: process.env.PATH,
+      HOME: process.env.HOME ?? "/tmp",
+      ...LOCAL_IMAGES,
+      DATA_DIR: path.join(scratch, "cli-data"),
+      DATABASE_URL: database.url!,
+      SECRETS_KEY: secretKey.toString("hex"),
+      BACKUP_DIR: backupsDir,
+      BACKUP_KEY_FILE: keyFile,
+      TENANT_PORT_RANGE: "47900-47999",
+    };
+    const tenant = (...args: string[]) => run("npm", ["run", "--silent", "tenant", "--", ...args], { cwd: repoRoot, env, timeout: 300_000 });
+    const listed = await tenant("backups", slug);
+    expect(listed.stdout).toContain(`Backups of ${slug} (through the database), newest first:`);
+    expect(listed.stdout).toContain(firstBackupId);
+    const taken = await tenant("backup", slug);
+    expect(taken.stdout).toMatch(/Done \(job [0-9a-f-]+\)\./);
+    expect(taken.stdout).toMatch(/manual +succeeded/);
+    const [latest] = await listTenantBackups(prisma(), slug);
+    expect(latest).toMatchObject({ reason: "manual", status: "succeeded", rowCounts: { "public.notes": 3, "public.users": 1 } });
+    const asked = await prisma().auditLog.findFirst({ where: { tenantId: tenantIds[0], action: "admin.backup", actorType: "operator" } });
+    expect(asked).not.toBeNull();
+  });
+
   it("restores only with its key: another key is refused, naming it, and nothing changes", async () => {
     await psql(slug, `INSERT INTO notes VALUES (4, '${marker} after the backup')`);
+    const backupsBefore = (await listTenantBackups(prisma(), slug)).length;
     await startOrchestrator(randomBytes(32));
     try {
       const { jobId } = await requestTenantRestore(prisma(), { slug, backupId: firstBackupId }, OPERATOR, systemClock);
@@ -188,7 +221,8 @@ describe("tenant backups and restores, on the Docker engine", () => {
       await startOrchestrator(backupKey);
     }
     expect(await notes(slug)).toContain(`4:${marker} after the backup`);
-    expect((await listTenantBackups(prisma(), slug)).length).toBe(2);
+    // Refused before its pre-restore backup: no backup was taken either.
+    expect((await listTenantBackups(prisma(), slug)).length).toBe(backupsBefore);
     expect((await prisma().tenant.findUniqueOrThrow({ where: { slug } })).actualState).toBe("active");
   });
 
