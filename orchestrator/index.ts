@@ -25,6 +25,9 @@ import {
 } from "./tenant-backup/index.ts";
 import { tenantUpgradeService, type TenantUpgradeService } from "./upgrades/index.ts";
 import { sendAccountLink, type AccountLinkOutcome, type AccountLinkRequest } from "./customers/account-link.ts";
+import { stripeApi, type StripeApi } from "./billing/stripe-api.ts";
+import { defaultBillingSettings, type BillingSettings } from "./billing/settings.ts";
+import { billingService, type BillingService } from "./billing/service.ts";
 import { startMailSender, type MailSender } from "./mail/sender.ts";
 import { devMailboxTransport, readDevMailbox, type StoredMail } from "./mail/dev-mailbox.ts";
 import { smtpTransport, type MailTransport } from "./mail/transports.ts";
@@ -135,6 +138,8 @@ export { tenantAppUrl } from "./lifecycle/context.ts";
 export * from "./proxy/custom-domain-exports.ts";
 // Billing (issue 12): Stripe settings, the webhook and the subscription's Stripe state.
 export * from "./billing/exports.ts";
+// Outgoing Stripe calls (issue 12): Checkout, Customer Portal, cancel, sync, the boot check; the portal uses orchestrator.stripe.
+export { BillingError, STRIPE_API_VERSION, type BillingErrorCode, type CheckoutRequest, type StripeApi, type StripeCheckReport, type StripeProblem, type SyncActor, type SyncOutcome } from "./billing/stripe-api.ts";
 // Plans (issue 12): the vendor's catalogue from PLANS_FILE, checked at boot.
 export * from "./plans/index.ts";
 
@@ -204,9 +209,15 @@ export interface OrchestratorOptions {
   upgrades?: { healthTimeoutSeconds: number };
   /** The plan catalogue (issue 12, loadPlans): each tenant's containers get its plan's limits. Absent: the template's own limits. */
   plans?: PlanCatalog;
+  /** Stripe and dunning (issue 12); absent, or without `stripe`: trial-only. */
+  billing?: BillingSettings;
 }
 
 export interface Orchestrator {
+  /** Billing (issue 12): the Stripe webhook, the subscription's Stripe state and the dashboard's figures. */
+  readonly billing: BillingService;
+  /** Outgoing Stripe calls (issue 12): `configured` false without Stripe settings (each call then refuses with not_configured). */
+  readonly stripe: StripeApi;
   /** Custom domains (with the proxy and OrchestratorOptions.customDomains); null when off. */
   readonly customDomains: CustomDomainService | null;
   /** Tenant backups (issue 13): ask for a backup or a restore (queued jobs), list them, wait for a job. */
@@ -318,6 +329,15 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
   };
   const schedulerDeps: SchedulerDeps = { ...deps, time, notify };
   const customDomains = options.customDomains ? customDomainService(deps, options.customDomains) : null;
+  const billing = billingService({
+    prisma: options.prisma,
+    secretBox,
+    clock,
+    logger: options.logger,
+    tenantUrl: options.tenantUrl,
+    settings: options.billing ?? defaultBillingSettings(),
+    ...(options.plans ? { plans: options.plans } : {}),
+  });
   const tasks: ScheduledTask[] = [
     reconcileTask(schedulerDeps),
     trialLifecycleTask(schedulerDeps),
@@ -325,6 +345,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     retentionTask(schedulerDeps),
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
+    billing.task(),
     ...(customDomains ? [customDomains.task(time.reconcileIntervalMinutes)] : []),
     ...(options.tenantBackups ? tenantBackupTasks(schedulerDeps, { ...DEFAULT_BACKUP_SCHEDULE, ...options.tenantBackups.schedule }) : []),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0
@@ -377,6 +398,15 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
       }));
     },
     customDomains,
+    billing,
+    stripe: stripeApi({
+      applySnapshot: billing.applySubscriptionSnapshot,
+      prisma: options.prisma,
+      clock,
+      logger: options.logger,
+      billing: options.billing ?? { graceDays: 7, trialHandoff: "remaining-days" },
+      ...(options.plans ? { plans: options.plans } : {}),
+    }),
     tenantBackups: tenantBackupService(options.prisma, clock),
     plans: options.plans,
     upgrades: tenantUpgradeService(options.prisma, clock, { healthTimeoutSeconds: options.upgrades?.healthTimeoutSeconds ?? 120 }),

@@ -9,6 +9,7 @@ import Stripe from "stripe";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import type { Clock } from "../clock.ts";
 import { OrchestratorError } from "../errors.ts";
+import type { AuditActorType } from "../audit/audit-log.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import type { BillingInterval, Plan, PlanCatalog } from "../plans/index.ts";
 import type { BillingSettings, StripeSettings } from "./settings.ts";
@@ -106,12 +107,18 @@ export interface CheckoutRequest {
 export interface SyncOutcome {
   /** Stripe's status word as retrieved. */
   stripeStatus: string;
-  /** What the one writer made of it (its own words, e.g. applied / stale / unchanged). */
-  applied: unknown;
+  /** What the one writer made of it ("applied", "applied: activated", "stale", "unmatched", …). */
+  outcome: string;
 }
 
-/** Applies a retrieved subscription to our row: helper I's applySubscriptionSnapshot, the one writer of billing state. */
-export type ApplySnapshot = (subscriptionId: string, snapshot: Stripe.Subscription, options: { source: "sync"; at: Date }) => Promise<unknown>;
+/** Who asked for a sync (an admin from the console): the audit entry's actor. */
+export interface SyncActor {
+  actorType: AuditActorType;
+  actorId: string;
+}
+
+/** Applies a retrieved subscription: orchestrator/billing/apply.ts's applySubscriptionSnapshot, the one writer of billing state. */
+export type ApplySnapshot = (snapshot: Stripe.Subscription, actor: SyncActor) => Promise<{ outcome: string; subscriptionId: string | null }>;
 
 export interface StripeProblem {
   kind: "key" | "price";
@@ -137,7 +144,8 @@ export interface StripeApiDeps {
   clock: Clock;
   logger: OrchestratorLogger;
   billing: BillingSettings;
-  plans: PlanCatalog;
+  /** Absent: nothing can be bought (checkout refuses with no_price) and the check looks at the key only. */
+  plans?: PlanCatalog;
   /** The one writer of a subscription's billing state (orchestrator/billing). */
   applySnapshot?: ApplySnapshot;
   /** A client of one's own (tests); default: stripeClient(billing.stripe). */
@@ -150,8 +158,8 @@ export interface StripeApi {
   createPortalSession(request: { subscriptionId: string; returnUrl: string; locale?: "fr" | "en" }): Promise<{ id: string; url: string }>;
   /** Ends the Stripe subscription at once (an account closed); nothing to do when none is live. */
   cancelSubscription(subscriptionId: string): Promise<{ canceled: boolean }>;
-  /** Retrieves the Stripe subscription and applies it through the one writer. */
-  syncSubscription(subscriptionId: string): Promise<SyncOutcome>;
+  /** Retrieves the Stripe subscription and applies it through the one writer (audited there, as `actor`). */
+  syncSubscription(subscriptionId: string, actor: SyncActor): Promise<SyncOutcome>;
   /** The boot check: the key is accepted and every plan's prices exist, recurring on their interval. */
   checkStripe(): Promise<StripeCheckReport>;
   /** The last check's report (null before the first). */
@@ -180,8 +188,8 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
     async createCheckoutSession(request) {
       const stripe = sdk();
       const row = await subscriptionRow(request.subscriptionId);
-      const plan = deps.plans.get(request.planId);
-      if (!plan) throw new BillingError("no_price", `No plan "${request.planId}" in ${deps.plans.file}.`);
+      const plan = deps.plans?.get(request.planId);
+      if (!plan) throw new BillingError("no_price", deps.plans ? `No plan "${request.planId}" in ${deps.plans.file}.` : "No plans file is loaded: nothing can be bought.");
       const price = priceOf(plan, request.interval);
       if (row.stripeSubscriptionId && row.stripeStatus && ["active", "trialing", "past_due", "unpaid", "incomplete"].includes(row.stripeStatus)) {
         throw new BillingError("already_subscribed", "This subscription is already paid through Stripe: change the card or the plan in the customer portal.");
@@ -238,7 +246,7 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
       }
     },
 
-    async syncSubscription(subscriptionId) {
+    async syncSubscription(subscriptionId, actor) {
       const row = await subscriptionRow(subscriptionId);
       if (!row.stripeSubscriptionId) throw new BillingError("not_linked", "This subscription is not linked to a Stripe subscription yet: nothing to sync.");
       if (!deps.applySnapshot) throw new BillingError("not_configured", "Syncing needs the billing state writer (applySubscriptionSnapshot), which is not wired.");
@@ -249,8 +257,9 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
       } catch (error) {
         throw billingErrorOf(error, `retrieving subscription ${row.stripeSubscriptionId}`);
       }
-      const applied = await deps.applySnapshot(row.id, snapshot, { source: "sync", at: deps.clock.now() });
-      return { stripeStatus: snapshot.status, applied };
+      const applied = await deps.applySnapshot(snapshot, actor);
+      deps.logger.info("subscription synced from Stripe", { subscriptionId: row.id, stripeStatus: snapshot.status, outcome: applied.outcome });
+      return { stripeStatus: snapshot.status, outcome: applied.outcome };
     },
 
     async checkStripe() {
@@ -266,12 +275,12 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
       }
       const problems: StripeProblem[] = [];
       let pricesChecked = 0;
-      for (const plan of deps.plans.all()) {
+      for (const plan of deps.plans?.all() ?? []) {
         for (const interval of ["month", "year"] as const) {
           const priceId = interval === "month" ? plan.stripePrices?.monthly : plan.stripePrices?.yearly;
           if (!priceId) continue;
           pricesChecked++;
-          const where = `plan "${plan.id}" (${deps.plans.file}), stripePrices.${interval === "month" ? "monthly" : "yearly"}`;
+          const where = `plan "${plan.id}" (${deps.plans!.file}), stripePrices.${interval === "month" ? "monthly" : "yearly"}`;
           try {
             const price = await stripe.prices.retrieve(priceId);
             if (!price.active) problems.push({ kind: "price", plan: plan.id, priceId, message: `${where}: price ${priceId} is archived in Stripe; make it active or name another.` });
