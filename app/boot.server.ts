@@ -101,6 +101,7 @@ export async function openOrchestratorFor(
     tenantBackups: { dir: config.tenantBackups.dir, ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}) },
     upgrades: config.upgrades,
     plans: config.plans,
+    billing: config.billing,
     ...hooks,
   });
 }
