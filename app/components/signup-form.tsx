@@ -13,7 +13,7 @@ import {
 import type { Locale } from "~/i18n/locale";
 import { translator, type MessageKey, type Translate } from "~/i18n/messages";
 
-export type SignupFormError = "already_signed_up" | "rate_limited" | "busy" | "server" | "rejected";
+export type SignupFormError = "already_signed_up" | "rate_limited" | "busy" | "plan_full" | "server" | "rejected";
 
 export interface SignupActionData {
   fieldErrors?: SignupFieldErrors;
@@ -179,6 +179,8 @@ function formErrorText(t: Translate, data: SignupActionData | undefined): string
       return t("error.server");
     case "busy":
       return `${t("error.busy.title")}. ${t("error.busy")}`;
+    case "plan_full":
+      return t("error.plan_full");
     case "rejected":
       return t("error.rejected");
   }

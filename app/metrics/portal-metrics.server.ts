@@ -18,7 +18,7 @@ import {
 } from "./database-gauges.server";
 
 /** Why a signup was turned away (the signup route's refusals, and its own failure). */
-export const SIGNUP_REFUSALS = ["honeypot", "invalid", "already_signed_up", "rate_limited", "busy", "server_error"] as const;
+export const SIGNUP_REFUSALS = ["honeypot", "invalid", "already_signed_up", "rate_limited", "busy", "plan_full", "server_error"] as const;
 export type SignupRefusal = (typeof SIGNUP_REFUSALS)[number];
 const JOB_OUTCOMES: readonly JobRunOutcome[] = ["succeeded", "retried", "failed", "taken_over", "released"];
 

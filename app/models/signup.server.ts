@@ -22,6 +22,8 @@ export interface SignupContext {
   rateLimitPerHour: number;
   /** Signups wait while this many provisioning jobs are queued or running (each holds a port). */
   maxPendingTenants: number;
+  /** The plan a signup starts on (the catalogue's default plan): its maxTenants caps live tenants on it. Absent: no cap. */
+  plan?: { id: string; maxTenants?: number | undefined };
 }
 
 export type SignupOutcome =
@@ -30,7 +32,9 @@ export type SignupOutcome =
   // Said without the plan or the tenant: whoever types an address must learn nothing about it.
   | { kind: "already-signed-up" }
   | { kind: "rate-limited"; retryAfterSeconds: number }
-  | { kind: "busy"; retryAfterSeconds: number };
+  | { kind: "busy"; retryAfterSeconds: number }
+  // The default plan holds its maxTenants live tenants (plans.json): no new trial until one goes.
+  | { kind: "plan-full" };
 
 export class SignupFailedError extends Error {
   override name = "SignupFailedError";
@@ -125,6 +129,19 @@ async function checkPendingCap(tx: PrismaClient, context: SignupContext): Promis
   return pending >= context.maxPendingTenants ? { kind: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS } : null;
 }
 
+/**
+ * True when the signup's plan already has its maxTenants live tenants: tenants not being destroyed
+ * whose subscription is on the plan (the legacy "trial" value counts as the plan signups start on).
+ */
+async function planFull(tx: PrismaClient, context: SignupContext): Promise<boolean> {
+  const max = context.plan?.maxTenants;
+  if (!context.plan || max === undefined) return false;
+  const live = await tx.tenant.count({
+    where: { desiredState: { not: "destroyed" }, subscription: { plan: { in: [context.plan.id, "trial"] } } },
+  });
+  return live >= max;
+}
+
 async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupContext): Promise<SignupOutcome> {
   // Counted under a lock per address: a parallel signup from it waits here until this one commits
   // (its consent then counts, and a double submit then finds its twin) or rolls back.
@@ -153,6 +170,8 @@ async function writeSignup(tx: PrismaClient, data: SignupData, context: SignupCo
   await lockUntilCommit(tx, PENDING_CAP_LOCK);
   const busy = await checkPendingCap(tx, context);
   if (busy) return busy;
+  // Under the same lock: two signups cannot both take a plan's last place.
+  if (await planFull(tx, context)) return { kind: "plan-full" };
 
   const profile = {
     firstName: data.firstName,

@@ -65,6 +65,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       termsVersion: services.config.termsVersion,
       rateLimitPerHour: services.config.signupRateLimitPerHour,
       maxPendingTenants: services.config.signupMaxPendingTenants,
+      plan: { id: services.config.plans.defaultPlan.id, maxTenants: services.config.plans.defaultPlan.maxTenants },
     });
     // A replay (the same form sent twice) is neither a new signup nor a refusal.
     if (outcome.kind === "created") services.metrics.signupCreated();
@@ -93,6 +94,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
           { formError: "busy", values: echo },
           { status: 503, headers: { "Retry-After": String(outcome.retryAfterSeconds) } },
         );
+      case "plan-full":
+        services.metrics.signupRefused("plan_full");
+        services.logger.warn("signup refused: the default plan holds its maxTenants live tenants", {
+          plan: services.config.plans.defaultPlan.id,
+          maxTenants: services.config.plans.defaultPlan.maxTenants,
+          hint: "raise the plan's maxTenants in PLANS_FILE, or free places",
+        });
+        return json<SignupActionData>({ formError: "plan_full", values: echo }, { status: 409 });
     }
   } catch (error) {
     services.logger.error("signup failed", { error, ip: context.clientIp });
