@@ -15,7 +15,7 @@ import { backupsToKeep, type RetentionPolicy } from "./retention.ts";
 import { periodsBefore, schedulePeriod, type BackupScheduleSettings } from "./schedule-settings.ts";
 
 /** Deletes what the policy does not keep; returns how many backups were deleted. */
-export async function applyBackupRetention(deps: SchedulerDeps, policy: RetentionPolicy, asOf: Date, signal?: AbortSignal): Promise<number> {
+export async function applyBackupRetention(deps: Pick<SchedulerDeps, "prisma" | "clock" | "tenantBackups">, policy: RetentionPolicy, asOf: Date, signal?: AbortSignal): Promise<number> {
   const dir = deps.tenantBackups?.dir;
   if (!dir) return 0;
   const rows = await deps.prisma.tenantBackup.findMany({
@@ -50,7 +50,7 @@ export async function applyBackupRetention(deps: SchedulerDeps, policy: Retentio
 }
 
 /** Raises "no recent backup" for each active tenant without a finished backup in two schedule periods. */
-export async function alertStaleBackups(deps: SchedulerDeps, settings: Pick<BackupScheduleSettings, "schedule">, asOf: Date): Promise<number> {
+export async function alertStaleBackups(deps: Pick<SchedulerDeps, "prisma">, settings: Pick<BackupScheduleSettings, "schedule">, asOf: Date): Promise<number> {
   const period = schedulePeriod(settings.schedule);
   if (!period) return 0;
   const periodStart = period.startOf(asOf);
