@@ -98,10 +98,38 @@ export async function openOrchestratorFor(
     schedulerPollMs: config.time.schedulerPollMs,
     notify: config.notify,
     portalBackups: config.portalBackups,
-    tenantBackups: { dir: config.tenantBackups.dir, ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}) },
+    tenantBackups: {
+      dir: config.tenantBackups.dir,
+      schedule: config.tenantBackups.schedule,
+      ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}),
+    },
     upgrades: config.upgrades,
     plans: config.plans,
     billing: config.billing,
     ...hooks,
   });
+}
+
+/**
+ * Stripe's boot check (issue 12), run in the background once the portal listens: a refused key or a
+ * plan's missing price is an error in the log (and on the console's dashboard, which reads the
+ * last report); Stripe unreachable is a warning. Never a reason not to start: signups keep working.
+ */
+export async function checkStripeAtBoot(orchestrator: Orchestrator, logger: Logger): Promise<void> {
+  if (!orchestrator.stripe.configured) {
+    logger.info("billing: trial-only, Stripe is not configured", { hint: "set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to take payments" });
+    return;
+  }
+  try {
+    const report = await orchestrator.stripe.checkStripe();
+    if (report.status === "ok") logger.info("Stripe check: the secret key and the plans' prices are accepted", { pricesChecked: report.pricesChecked });
+    else if (report.status === "unreachable") {
+      logger.warn("Stripe check: Stripe could not be reached; checkout will be tried when customers subscribe", { error: report.error, hint: "check the network, or STRIPE_API_URL" });
+    }
+    for (const problem of report.problems) {
+      logger.error(`Stripe check: ${problem.message}`, { hint: problem.kind === "key" ? "check STRIPE_SECRET_KEY" : "check PLANS_FILE's stripePrices (and that STRIPE_SECRET_KEY is the same mode, test or live)" });
+    }
+  } catch (error) {
+    logger.warn("Stripe check could not run", { error });
+  }
 }

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import { signInGate } from "./admin/sign-in-gate";
-import { announceFirstRun, openDatabaseFor, openOrchestratorFor } from "./boot.server";
+import { announceFirstRun, checkStripeAtBoot, openDatabaseFor, openOrchestratorFor } from "./boot.server";
 import { clockFromEnvironment } from "./clock.server";
 import { controlRoutes } from "./control/control-routes.server";
 import { issueControlToken } from "./control/control-token.server";
@@ -102,6 +102,8 @@ async function main() {
   const server = app.listen(config.port, config.host, () => {
     // `tenants`: the address tenants get ({slug}/{port} filled in per tenant), behind Caddy or on host ports.
     logger.info("Tenantry is listening", { url: `http://${config.host}:${config.port}/`, tenants: config.orchestrator.tenantUrl });
+    // Stripe's key and prices checked in the background: a problem is said, never a reason not to serve.
+    void checkStripeAtBoot(orchestrator, logger);
   });
   server.on("error", (error) => {
     logger.error("the HTTP server could not start", { error, hint: "is PORT already in use?" });
