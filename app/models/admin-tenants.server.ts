@@ -28,6 +28,7 @@ export async function listTenants(prisma: PrismaClient, query: TenantListQuery) 
         id: true,
         slug: true,
         actualState: true,
+        appImage: true,
         createdAt: true,
         customer: { select: { company: true, email: true } },
         subscription: { select: { plan: true, status: true, trialEndsAt: true } },

@@ -19,6 +19,7 @@ import { RetryDestroy, TenantActions } from "~/components/admin/tenant/tenant-ac
 import { TenantFacts } from "~/components/admin/tenant/tenant-facts";
 import { TenantHeader } from "~/components/admin/tenant/tenant-header";
 import { TenantBackups } from "~/components/admin/tenant/tenant-backups";
+import { TenantVersion } from "~/components/admin/tenant/tenant-version";
 import { formValues } from "~/forms/admin/form-values";
 import { parseTenantAction } from "~/forms/admin/tenant-action";
 import { usePolling } from "~/hooks/use-polling";
@@ -131,6 +132,7 @@ export default function TenantPage() {
       {customDomains ? (
         <CustomDomains card={customDomains} action={`/admin/tenants/${tenant.id}/domains`} csrf={csrf} canEdit={canAct && tenant.actualState !== "destroyed" && !leaving} locale={locale} />
       ) : null}
+      <TenantVersion tenantId={tenant.id} csrf={csrf} locale={locale} canAct={canAct && tenant.actualState !== "destroyed" && !leaving} />
       {canAct && tenant.actualState !== "destroyed" ? <TenantBackups tenantId={tenant.id} csrf={csrf} locale={locale} /> : null}
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
