@@ -141,6 +141,12 @@ const envSchema = z.object({
   // Tenant backups (issue 13): their folder (default DATA_DIR/backups) and, optionally, their own key.
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEY_FILE: z.string().min(1).optional(),
+  // Scheduled tenant backups: how often, retention's counts, tenants verified per weekly run.
+  BACKUP_SCHEDULE: z.enum(["daily", "weekly", "off"]).default("daily"),
+  BACKUP_KEEP_DAILY: wholeNumber(0, 366).default(7),
+  BACKUP_KEEP_WEEKLY: wholeNumber(0, 520).default(4),
+  BACKUP_KEEP_MONTHLY: wholeNumber(0, 1200).default(6),
+  BACKUP_VERIFY_PER_RUN: wholeNumber(0, 1000).default(3),
   // Upgrades (issue 13): how long each readiness check may take once the new image started.
   UPGRADE_HEALTH_TIMEOUT_SECONDS: wholeNumber(5, 3600).default(120),
   // HTTPS per tenant (issue 14): turns on GET /_caddy/ask; unset, nothing changes.
@@ -247,7 +253,12 @@ export type AppConfig = {
   /** Backups of the portal's own database (`npm run db:backup`, the daily portal-backup task; 0 days: no daily backup). */
   portalBackups: { dir: string; retentionDays: number };
   /** Tenant backups: their folder, and the file of their own key (absent: the secrets key seals them). */
-  tenantBackups: { dir: string; keyFile: string | undefined };
+  tenantBackups: {
+    dir: string;
+    keyFile: string | undefined;
+    /** BACKUP_SCHEDULE, BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, BACKUP_VERIFY_PER_RUN. */
+    schedule: { schedule: "daily" | "weekly" | "off"; keep: { daily: number; weekly: number; monthly: number }; verifyPerRun: number };
+  };
   /** Upgrades (issue 13): the bound on each readiness check after the new app image started, before rolling back. */
   upgrades: { healthTimeoutSeconds: number };
   /** Stripe and dunning (issue 12); billing.stripe absent: trial-only. */
@@ -351,7 +362,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     },
     metricsToken: e.METRICS_TOKEN,
     portalBackups: { dir: path.resolve(e.PORTAL_BACKUP_DIR ?? path.join(dataDir, "portal-backups")), retentionDays: e.PORTAL_BACKUP_RETENTION_DAYS },
-    tenantBackups: { dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, "backups")), keyFile: e.BACKUP_KEY_FILE ? path.resolve(e.BACKUP_KEY_FILE) : undefined },
+    tenantBackups: {
+      dir: path.resolve(e.BACKUP_DIR ?? path.join(dataDir, "backups")),
+      keyFile: e.BACKUP_KEY_FILE ? path.resolve(e.BACKUP_KEY_FILE) : undefined,
+      schedule: {
+        schedule: e.BACKUP_SCHEDULE,
+        keep: { daily: e.BACKUP_KEEP_DAILY, weekly: e.BACKUP_KEEP_WEEKLY, monthly: e.BACKUP_KEEP_MONTHLY },
+        verifyPerRun: e.BACKUP_VERIFY_PER_RUN,
+      },
+    },
     upgrades: { healthTimeoutSeconds: e.UPGRADE_HEALTH_TIMEOUT_SECONDS },
     billing: billingSettings(e),
     tenantHostPattern: e.TENANT_HOST_PATTERN,
