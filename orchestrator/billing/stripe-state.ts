@@ -96,7 +96,8 @@ export function decide(row: BillingRow, stripeStatus: string, at: Date, graceDay
     }
     case "canceled":
     case "incomplete_expired": {
-      const data = { ...base, status: "canceled" as const, endedAt: row.status === "canceled" && row.endedAt ? row.endedAt : (facts.endedAt ?? at) };
+      // Ended: no grace any more (the termination counts from endedAt).
+      const data = { ...base, status: "canceled" as const, pastDueSince: null, graceEndsAt: null, endedAt: row.status === "canceled" && row.endedAt ? row.endedAt : (facts.endedAt ?? at) };
       if (row.status === "canceled") return { data, transition: null, tenant: null };
       return { data, transition: "canceled", tenant: "suspend" };
     }

@@ -50,8 +50,7 @@ export async function terminateExpiredTrials(deps: TerminationDeps, asOf: Date, 
           outcome: "queued",
           details: {
             subscriptionId: candidate.id,
-            status: candidate.status,
-            ...(candidate.status === "canceled" ? { endedAt: candidate.endedAt!.toISOString() } : { expiredAt: candidate.expiredAt!.toISOString() }),
+            ...(candidate.status === "canceled" ? { status: "canceled", endedAt: candidate.endedAt!.toISOString() } : { expiredAt: candidate.expiredAt!.toISOString() }),
           },
         },
       });
