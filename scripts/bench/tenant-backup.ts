@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
@@ -287,7 +287,7 @@ async function main() {
     console.log(
       [
         `tenant backup and restore, database of ${dbMb.toFixed(0)} MB (${rows} invoice rows), ${cpus().length} CPUs, portal database ${database.description}`,
-        `MB/s are of the database's size (pg_database_size)`,
+        `MB/s are of the database's size (pg_database_size); load average ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine slows every figure)`,
         line("tenantry backup job (counts, dump, gzip, AES)", backupJob.total, backupFileMb),
         line("  of which the recorded backup (durationMs)", writeSeconds),
         line("tenantry restore job, in place (all steps)", restoreJob.total),
