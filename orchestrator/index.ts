@@ -98,6 +98,7 @@ export {
   listUpgradeRuns,
   waitForUpgradeRun,
   UpgradeRequestError,
+  IMAGE_REFERENCE,
   type UpgradeRequest,
   type UpgradeRequester,
   type UpgradeTarget,

@@ -14,6 +14,7 @@ import {
 } from "./runs.ts";
 
 export { requestUpgrade, upgradeRunSummary, listUpgradeRuns, waitForUpgradeRun, UpgradeRequestError } from "./runs.ts";
+export { IMAGE_REFERENCE } from "./app-image.ts";
 export type { UpgradeRequest, UpgradeRequester, UpgradeTarget, UpgradeRunSummary, UpgradeRunTenantSummary } from "./runs.ts";
 
 export interface UpgradeSettings {
