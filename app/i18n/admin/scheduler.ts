@@ -20,6 +20,9 @@ export const schedulerEn = {
   "tasks.desc.weekly-report": "Sends the operators the week's figures.",
   "tasks.desc.portal-backup": "Backs up the portal's own database (encrypted) and deletes the backups past their retention.",
   "tasks.desc.custom-domains": "Checks the DNS of custom domains waiting for their record; enables each one that points at the target in its tenant's route.",
+  "tasks.desc.tenant-backups": "Queues each active tenant's scheduled backup once per period (BACKUP_SCHEDULE), a few at a time.",
+  "tasks.desc.backup-retention": "Deletes tenant backups beyond the daily, weekly and monthly counts kept; alerts the operators about tenants without a recent backup.",
+  "tasks.desc.backup-verification": "Restores the latest backup of a few tenants into a temporary stack, checks its tables and row counts, then removes the stack; a failure alerts the operators.",
 } as const;
 
 export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
@@ -43,4 +46,7 @@ export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
   "tasks.desc.weekly-report": "Envoie aux opérateurs les chiffres de la semaine.",
   "tasks.desc.portal-backup": "Sauvegarde la base de données du portail (chiffrée) et supprime les sauvegardes arrivées au terme de leur conservation.",
   "tasks.desc.custom-domains": "Vérifie le DNS des domaines personnalisés en attente de leur enregistrement ; active dans la route du client chacun de ceux qui pointent vers la cible.",
+  "tasks.desc.tenant-backups": "Met en file la sauvegarde planifiée de chaque client actif, une fois par période (BACKUP_SCHEDULE), quelques-unes à la fois.",
+  "tasks.desc.backup-retention": "Supprime les sauvegardes des clients au-delà des nombres quotidiens, hebdomadaires et mensuels conservés ; alerte les opérateurs des clients sans sauvegarde récente.",
+  "tasks.desc.backup-verification": "Restaure la dernière sauvegarde de quelques clients dans une pile temporaire, vérifie ses tables et ses nombres de lignes, puis supprime la pile ; un échec alerte les opérateurs.",
 };
