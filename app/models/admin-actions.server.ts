@@ -1,10 +1,10 @@
 // What an admin can do to a tenant. Lifecycle actions become jobs in the orchestrator; billing
-// ones (extend a trial, change the plan) are database changes. Each action is one transaction:
+// ones (extend a trial) are database changes; a plan change is both (the plan, then its limits by a job). Each action is one transaction:
 // the tenant is read under a row lock (two admins acting at once take turns), then its desired
 // state, the job and the audit entries (who asked; jobs add their outcome when they end) are
 // written together or not at all. A refused action writes only its refusal entry.
 import type { Prisma } from "../../prisma/generated/client.ts";
-import { requestJob, writeAudit, type DatabaseWriter, type LifecycleAction } from "../../orchestrator/index.ts";
+import { LEGACY_TRIAL_PLAN, requestJob, writeAudit, type DatabaseWriter, type LifecycleAction, type PlanCatalog } from "../../orchestrator/index.ts";
 import type { AdminSessionInfo } from "./admin-auth.server";
 import type { AppServices } from "~/services.server";
 import type { AdminMessageKey } from "~/i18n/admin-messages";
@@ -27,12 +27,13 @@ export class ActionRefused extends Error {
 const DAY = 86_400_000;
 
 export async function performAdminAction(
-  services: Pick<AppServices, "prisma" | "now">,
+  services: Pick<AppServices, "prisma" | "now"> & { config?: { plans: PlanCatalog } },
   session: AdminSessionInfo,
   tenantId: string,
   input: TenantActionInput,
 ): Promise<AdminMessage> {
-  return services.prisma.$transaction((tx) => actOnTenant(tx, services.now(), session.admin.email, tenantId, input), {
+  const plans = services.config?.plans;
+  return services.prisma.$transaction((tx) => actOnTenant(tx, services.now(), session.admin.email, tenantId, input, plans), {
     maxWait: 10_000,
     timeout: 30_000,
   });
@@ -44,6 +45,7 @@ async function actOnTenant(
   who: string,
   tenantId: string,
   input: TenantActionInput,
+  plans: PlanCatalog | undefined,
 ): Promise<AdminMessage> {
   const action = input.intent;
   await tx.$queryRaw`SELECT id FROM "Tenant" WHERE id = ${tenantId} FOR UPDATE`;
@@ -114,17 +116,27 @@ async function actOnTenant(
       return { key: "result.extended", values: { days, date: trialEndsAt.toISOString().slice(0, 10) } };
     }
     case "plan": {
-      const plan = input.plan.trim().toLowerCase();
-      if (!PLAN_NAME.test(plan)) throw new ActionRefused({ key: "refused.planName" });
+      // A plan of the catalogue (PLANS_FILE) only. The subscription's plan changes here, with the
+      // change_plan job that applies the plan's limits to the running containers and the entry
+      // naming who changed it, from what, to what. A trial given a plan by an operator is converted,
+      // as before plans existed (a contract, an invoice paid outside Stripe).
+      const id = input.plan.trim().toLowerCase();
+      if (!PLAN_NAME.test(id)) throw new ActionRefused({ key: "refused.planName" });
+      const plan = id === LEGACY_TRIAL_PLAN ? undefined : plans?.get(id);
+      if (!plan) throw new ActionRefused({ key: "refused.planUnknown", values: { plan: id } });
       if (!tenant.subscription) throw new ActionRefused({ key: "refused.noSubscription" });
-      const converting = plan !== "trial" && tenant.subscription.status === "trialing";
-      await tx.subscription.update({
-        where: { id: tenant.subscription.id },
-        data: { plan, status: plan === "trial" ? "trialing" : "active" },
+      const from = tenant.subscription.plan;
+      if (from === plan.id) throw new ActionRefused({ key: "refused.planSame", values: { plan: plan.id } });
+      const converting = tenant.subscription.status === "trialing";
+      await tx.subscription.update({ where: { id: tenant.subscription.id }, data: { plan: plan.id, status: "active" } });
+      const jobId = await requestJob(tx, {
+        tenantId,
+        kind: "change_plan",
+        requestedBy: who,
+        audit: { ...admin, action: "admin.plan", outcome: "queued", details: { from, to: plan.id } },
       });
-      await writeAudit(tx, { ...admin, action: "admin.plan", tenantId, outcome: "succeeded", details: { from: tenant.subscription.plan, to: plan } });
-      if (converting) await writeAudit(tx, { ...admin, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan } });
-      return { key: "result.plan", values: { plan } };
+      if (converting) await writeAudit(tx, { ...admin, action: "subscription.converted", tenantId, outcome: "succeeded", details: { plan: plan.id } });
+      return { key: "result.plan", values: { plan: plan.id, job: jobId.slice(0, 8) } };
     }
   }
 }

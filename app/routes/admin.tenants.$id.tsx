@@ -15,7 +15,7 @@ import { ContainersTable } from "~/components/admin/tenant/containers-table";
 import { EngineObservation } from "~/components/admin/tenant/engine-observation";
 import { JobsList } from "~/components/admin/tenant/jobs-list";
 import { LiveLogs } from "~/components/admin/tenant/live-logs";
-import { RetryDestroy, TenantActions } from "~/components/admin/tenant/tenant-actions";
+import { planChoices, RetryDestroy, TenantActions } from "~/components/admin/tenant/tenant-actions";
 import { TenantFacts } from "~/components/admin/tenant/tenant-facts";
 import { TenantHeader } from "~/components/admin/tenant/tenant-header";
 import { TenantBackups } from "~/components/admin/tenant/tenant-backups";
@@ -59,6 +59,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     usageDays: USAGE_CHART_DAYS,
     dataRights: dataRights ? { ...dataRights, email: tenant.customer.email } : null,
     customDomains,
+    plans: planChoices(context.services.config.plans),
   });
 }
 
@@ -113,7 +114,7 @@ const SETTLED = new Set(["active", "failed", "suspended", "destroyed"]);
 const REFRESH_EVERY_MS = 2000;
 
 export default function TenantPage() {
-  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, usageDays, dataRights, customDomains } = useLoaderData<typeof loader>();
+  const { tenant, stack, usage, audit, canAct, usageSeries, usageAsOf, usageDays, dataRights, customDomains, plans } = useLoaderData<typeof loader>();
   const locale = useLocale();
   const { csrf } = useAdmin();
   const result = useActionData<typeof action>();
@@ -125,7 +126,7 @@ export default function TenantPage() {
     <section>
       <TenantHeader tenant={tenant} result={result} t={t} />
       {canAct && tenant.actualState !== "destroyed" && !leaving ? (
-        <TenantActions slug={tenant.slug} failed={tenant.actualState === "failed"} t={t} />
+        <TenantActions slug={tenant.slug} failed={tenant.actualState === "failed"} plans={plans} currentPlan={tenant.subscription?.plan ?? null} locale={locale} t={t} />
       ) : null}
       {canAct && leaving && tenant.actualState === "failed" ? <RetryDestroy slug={tenant.slug} t={t} /> : null}
       <TenantFacts tenant={tenant} t={t} />

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ActionRefused, performAdminAction, recordRefusal } from "../../app/models/admin-actions.server.ts";
 import type { AdminSessionInfo } from "../../app/models/admin-auth.server.ts";
+import { loadPlans } from "../../orchestrator/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let t: TestDatabase;
@@ -20,7 +21,9 @@ const session: AdminSessionInfo = {
   csrfToken: "csrf",
   admin: { id: "admin-id", email: "operator@vendor.test", role: "operator" },
 };
-const services = () => ({ prisma: t.db.prisma, now: () => new Date() });
+// The vendor's default catalogue (starter, pro, enterprise): the plan change picks from it.
+const plans = loadPlans("compose-templates/plans.json");
+const services = () => ({ prisma: t.db.prisma, now: () => new Date(), config: { plans } });
 
 let counter = 0;
 async function activeTenant() {

@@ -5,11 +5,35 @@ import { Form, useNavigation } from "@remix-run/react";
 import type { FormEvent, ReactNode } from "react";
 import { useAdmin } from "~/admin/use-admin";
 import { CsrfInput } from "~/components/csrf";
+import type { PlanCatalog } from "../../../../orchestrator/index.ts";
 import type { AdminTranslate } from "~/i18n/admin-messages";
+import type { Locale } from "~/i18n/locale";
 import { actionLabelKey, type AdminAction } from "~/models/admin-action-names";
 import { DAYS_DEFAULT, DAYS_MAX, DAYS_MIN } from "~/forms/admin/tenant-action";
 
-export function TenantActions({ slug, failed, t }: { slug: string; failed: boolean; t: AdminTranslate }) {
+/** A plan of the catalogue as the plan change offers it (the loader's planChoices). */
+export interface PlanChoice {
+  id: string;
+  names: { en: string; fr: string };
+  memoryMb: number;
+  cpus: number;
+}
+
+/** The catalogue's plans, in its order, for the plan change's list. */
+export function planChoices(plans: PlanCatalog): PlanChoice[] {
+  return plans.all().map((plan) => ({ id: plan.id, names: { ...plan.names }, memoryMb: plan.limits.memoryMb, cpus: plan.limits.cpus }));
+}
+
+export function TenantActions(props: {
+  slug: string;
+  failed: boolean;
+  /** The plan change picks from the catalogue (PLANS_FILE); the tenant's own plan is not offered. */
+  plans: PlanChoice[];
+  currentPlan: string | null;
+  locale: Locale;
+  t: AdminTranslate;
+}) {
+  const { slug, failed, plans, currentPlan, locale, t } = props;
   const busy = useNavigation().state !== "idle";
   const confirmFirst = confirmBefore(slug, t);
   const simple: AdminAction[] = ["suspend", "resume", "restart", "resend", ...(failed ? (["retry"] as AdminAction[]) : [])];
@@ -25,7 +49,16 @@ export function TenantActions({ slug, failed, t }: { slug: string; failed: boole
         <button type="submit" disabled={busy}>{t("action.extend")}</button>
       </ActionForm>
       <ActionForm intent="plan" onSubmit={confirmFirst("plan")}>
-        <input name="plan" placeholder={t("tenant.planPlaceholder")} aria-label={t("list.plan")} required />
+        <select name="plan" aria-label={t("list.plan")} required defaultValue="" data-testid="plan-choice">
+          <option value="" disabled>
+            {t("tenant.planPlaceholder")}
+          </option>
+          {plans.map((plan) => (
+            <option key={plan.id} value={plan.id} disabled={plan.id === currentPlan}>
+              {t("tenant.planOption", { name: plan.names[locale], plan: plan.id, memoryMb: plan.memoryMb, cpus: plan.cpus })}
+            </option>
+          ))}
+        </select>
         <button type="submit" disabled={busy}>{t("action.plan")}</button>
       </ActionForm>
       <ActionForm intent="destroy">
