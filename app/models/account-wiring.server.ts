@@ -9,9 +9,8 @@ import type { AccountServices } from "./account.server";
 
 /** The plan catalogue (PLANS_FILE) and the orchestrator's Stripe calls (null without Stripe settings). */
 function parts(services: AppServices): { plans: PlanCatalog; billing: AccountBillingApi | null } {
-  const orchestrator = services.orchestrator as unknown as { stripe?: AccountBillingApi };
-  const billing = orchestrator.stripe ?? null;
-  return { plans: services.config.plans, billing: billing?.configured ? billing : null };
+  const billing: AccountBillingApi = services.orchestrator.stripe;
+  return { plans: services.config.plans, billing: billing.configured ? billing : null };
 }
 
 export function accountServices(services: AppServices): AccountServices {
