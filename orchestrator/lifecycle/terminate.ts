@@ -1,5 +1,6 @@
 // Termination of a tenant whose trial expired and stayed suspended (asked for by the trial-lifecycle
-// task): its database is started again just long enough for a final dump (final-dump.ts), then its
+// task): its database is started again just long enough for a final dump (final-dump.ts) and, with
+// tenant backups configured, a pre-termination tenant backup (issue 13), then its
 // stack and data volume are removed and, in one fenced transaction, its ports and secrets are
 // released, it is marked destroyed, the termination is audited and the customer is told. Each step
 // looks before it acts, so a job resumed after a crash or retried repeats nothing: the dump is
@@ -16,6 +17,7 @@ import { auditActor, markFailed } from "./job-records.ts";
 import { waitUntilReady } from "./readiness-wait.ts";
 import { tenantStack } from "./tenant-stack.ts";
 import { routeSteps } from "./tenant-route.ts";
+import { recordBackupFailure, takeBackup } from "../tenant-backup/take-backup.ts";
 
 export function terminateJob(deps: LifecycleDeps): JobDefinition {
   return {
@@ -46,6 +48,28 @@ export function terminateJob(deps: LifecycleDeps): JobDefinition {
             return;
           }
           await writeFinalDump(deps, context, rendered.stack.project, plan);
+        },
+      },
+      {
+        // Beside the final dump (kept DUMP_RETENTION_DAYS, restorable by hand), a tenant backup
+        // (issue 13) when backups are configured: listed with the tenant's backups, restorable into
+        // a new tenant with `npm run tenant -- restore <slug> --into <new-slug>`.
+        name: "pre-termination-backup",
+        async run(context) {
+          if (!deps.tenantBackups) return;
+          const rendered = await tenantStack(deps, context);
+          if (!rendered.dump) return;
+          const taken = await deps.prisma.tenantBackup.findUnique({ where: { jobId: context.job.id }, select: { status: true } });
+          if (taken?.status === "succeeded") return;
+          await context.progress("Taking a backup of the database before termination");
+          if (!(await bringUpDatabase(deps, context, rendered))) return;
+          try {
+            await takeBackup(deps, context, "pre-termination");
+          } catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            await context.withLease((tx) => recordBackupFailure(tx, context, reason, deps.clock.now()));
+            throw error;
+          }
         },
       },
       ...routeSteps(deps, "none"),

@@ -58,6 +58,8 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
       WORKER_LEASE_SECONDS: "5",
       TENANT_PORT_RANGE: "43000-43099",
       TENANT_URL: "http://127.0.0.1:{port}/",
+      // No scheduled tenant backups among the jobs counted here; the terminate job's own backup stays.
+      BACKUP_SCHEDULE: "off",
       ...LOCAL_IMAGES,
     };
     // Each worker stops for a while inside the terminate job's dump step, after its work: the
@@ -253,6 +255,9 @@ describe("a trial's life with two scheduler processes, on the Docker engine", ()
     expect(count("tenant.terminated", "queued")).toBe(1);
     expect(count("tenant.terminated", "succeeded")).toBe(1);
     expect(count("tenant.dump_written")).toBe(1);
+    // Beside the final dump, a pre-termination tenant backup (issue 13), taken once.
+    const backups = await prisma().tenantBackup.findMany({ where: { tenantId } });
+    expect(backups.map((b) => [b.reason, b.status])).toEqual([["pre-termination", "succeeded"]]);
     expect(count("trial.expired")).toBe(1);
     expect(count("trial.reminded")).toBe(2);
     expect(emails.map((e) => e.purpose)).toEqual(["credentials", "trial-ending", "trial-ending", "trial-ended", "instance-terminated"]);
