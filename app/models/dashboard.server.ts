@@ -13,7 +13,8 @@ export async function dashboardFigures(prisma: PrismaClient, now: Date) {
     prisma.subscription.count({ where: { status: "active" } }),
     prisma.tenant.count({ where: { actualState: "failed" } }),
     prisma.subscription.findMany({ where: { createdAt: { gte: since } }, select: { createdAt: true } }),
-    prisma.auditLog.findMany({ where: { action: "subscription.converted", at: { gte: since } }, select: { at: true } }),
+    // A conversion: an operator's (subscription.converted) or Stripe's (activated from a trial, issue 12).
+    prisma.auditLog.findMany({ where: { action: { in: ["subscription.converted", "subscription.activated"] }, at: { gte: since } }, select: { at: true, action: true, details: true } }),
   ]);
   const days = Array.from({ length: 30 }, (_, i) => {
     const day = new Date(since.getTime() + i * DAY);
@@ -25,6 +26,8 @@ export async function dashboardFigures(prisma: PrismaClient, now: Date) {
     if (entry) entry.signups += 1;
   }
   for (const c of conversions) {
+    const from = (c.details as Record<string, unknown> | null)?.from;
+    if (c.action === "subscription.activated" && from !== "trialing" && from !== "expired") continue;
     const entry = byDay.get(c.at.toISOString().slice(0, 10));
     if (entry) entry.conversions += 1;
   }

@@ -9,21 +9,29 @@ import { UsageTotals } from "~/components/admin/dashboard/usage-totals";
 import { useLocale } from "~/i18n/use-locale";
 import { adminTitle } from "~/admin/meta";
 import { Figure, SignupChart } from "~/components/admin/dashboard/figures";
+import { BillingFigures, TrialOnlyBanner } from "~/components/admin/dashboard/billing-figures";
+import { dashboardBilling } from "~/models/admin-billing.server";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.dashboard") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.services);
-  const [figures, usage] = await Promise.all([dashboardFigures(context.services.prisma, context.services.now()), usageTotals(context.services.prisma)]);
-  return { ...figures, usage };
+  const [figures, usage, billing] = await Promise.all([
+    dashboardFigures(context.services.prisma, context.services.now()),
+    usageTotals(context.services.prisma),
+    dashboardBilling(context.services),
+  ]);
+  return { ...figures, usage, billing };
 }
 
 export default function Dashboard() {
   const figures = useLoaderData<typeof loader>();
-  const t = adminTranslator(useLocale());
+  const locale = useLocale();
+  const t = adminTranslator(locale);
   return (
     <section>
       <h1>{t("nav.dashboard")}</h1>
+      {figures.billing.stripeConfigured ? null : <TrialOnlyBanner locale={locale} />}
       <div className="figures">
         <Figure label={t("dashboard.activeTrials")} value={figures.activeTrials} testId="active-trials" />
         <Figure label={t("dashboard.endingSoon")} value={figures.endingSoon} testId="ending-soon" />
@@ -31,6 +39,7 @@ export default function Dashboard() {
         <Figure label={t("dashboard.failed")} value={figures.failed} testId="failed" />
       </div>
       <SignupChart days={figures.days} t={t} />
+      <BillingFigures billing={figures.billing} locale={locale} />
       <UsageTotals totals={figures.usage} t={t} />
     </section>
   );

@@ -19,6 +19,7 @@ import { planChoices, RetryDestroy, TenantActions } from "~/components/admin/ten
 import { TenantFacts } from "~/components/admin/tenant/tenant-facts";
 import { TenantHeader } from "~/components/admin/tenant/tenant-header";
 import { TenantBackups } from "~/components/admin/tenant/tenant-backups";
+import { TenantBilling } from "~/components/admin/tenant/tenant-billing";
 import { TenantVersion } from "~/components/admin/tenant/tenant-version";
 import { formValues } from "~/forms/admin/form-values";
 import { parseTenantAction } from "~/forms/admin/tenant-action";
@@ -135,6 +136,7 @@ export default function TenantPage() {
       ) : null}
       <TenantVersion tenantId={tenant.id} csrf={csrf} locale={locale} canAct={canAct && tenant.actualState !== "destroyed" && !leaving} />
       {canAct && tenant.actualState !== "destroyed" ? <TenantBackups tenantId={tenant.id} csrf={csrf} locale={locale} /> : null}
+      <TenantBilling tenantId={tenant.id} locale={locale} />
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
       <UsageChart points={usageSeries} days={usageDays} now={usageAsOf} t={t} />
