@@ -5,6 +5,7 @@
 // Its hosted Checkout and Customer Portal pages change its objects and send the matching events,
 // signed with Stripe's own library (generateTestHeaderString) and the webhook secret, to the
 // webhook URL it is given.
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
@@ -25,7 +26,7 @@ export interface StripeDoubleOptions {
   /** Where events are POSTed; settable later (the portal's address is often known after). */
   webhookUrl?: string;
   prices?: PriceConfig[];
-  /** The double's clock in ms (objects' and events' `created`); default Date.now. Signatures always use the real time. */
+  /** The double's clock in ms (objects' and events' `created`, and the signatures' timestamps); default Date.now. */
   now?: () => number;
   /** A fixed port (default: a free one). */
   port?: number;
@@ -85,8 +86,9 @@ export interface StripeDouble {
 const redactKey = (key: string) => (key.length > 12 ? `${key.slice(0, 8)}${"*".repeat(Math.max(4, key.length - 12))}${key.slice(-4)}` : "****");
 
 export async function startStripeDouble(options: StripeDoubleOptions = {}): Promise<StripeDouble> {
-  const secretKey = options.secretKey ?? `sk_test_double_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  const webhookSecret = options.webhookSecret ?? `whsec_double_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  // Shaped as Stripe's (letters and digits after the prefix), so the portal's settings accept them.
+  const secretKey = options.secretKey ?? `sk_test_Double${randomBytes(18).toString("hex")}`;
+  const webhookSecret = options.webhookSecret ?? `whsec_Double${randomBytes(18).toString("hex")}`;
   let webhookUrl = options.webhookUrl;
   const store = new StripeStore(options.now ?? Date.now);
   for (const price of options.prices ?? []) store.addPrice(price);
@@ -105,7 +107,9 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
       return record;
     }
     const payload = JSON.stringify(event, null, 2);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
+    // Signed at the double's time (its `now`), as Stripe signs at its own: a test clock moved for
+    // the portal and the double together keeps the endpoint's tolerance check meaningful.
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret, timestamp: store.now() });
     try {
       const response = await fetch(webhookUrl, {
         method: "POST",
