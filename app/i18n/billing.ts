@@ -38,7 +38,7 @@ const en = {
 };
 
 const fr: Record<keyof typeof en, string> = {
-  "billing.trialOnly": "Essais uniquement : Stripe n’est pas configuré. Les clients ne peuvent pas s’abonner ; renseignez STRIPE_SECRET_KEY et STRIPE_WEBHOOK_SECRET pour encaisser des paiements.",
+  "billing.trialOnly": "Essais uniquement\u00a0: Stripe n’est pas configuré. Les clients ne peuvent pas s’abonner\u00a0; renseignez STRIPE_SECRET_KEY et STRIPE_WEBHOOK_SECRET pour encaisser des paiements.",
   "billing.mrr": "Revenu mensuel récurrent",
   "billing.mrr.none": "Aucun abonnement payant à prix connu pour l’instant.",
   "billing.mrr.unpriced": "{count} abonnement(s) payant(s) sans prix Stripe (attribués par un opérateur) ne sont pas comptés.",
@@ -47,7 +47,7 @@ const fr: Record<keyof typeof en, string> = {
   "billing.week": "Semaine du {date}",
   "billing.title": "Facturation (Stripe)",
   "billing.loading": "Chargement de l’état de facturation…",
-  "billing.notLinked": "Non relié à Stripe : le client ne s’est pas abonné.",
+  "billing.notLinked": "Non relié à Stripe\u00a0: le client ne s’est pas abonné.",
   "billing.status": "Statut",
   "billing.stripeStatus": "Statut Stripe",
   "billing.price": "Prix",
