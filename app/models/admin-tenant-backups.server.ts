@@ -15,6 +15,8 @@ export interface TenantBackupView {
   sizeBytes: number | null;
   rows: number | null;
   error: string | null;
+  /** The backup's verified restore (scheduled): passed or failed, when, why. */
+  verification: { status: "passed" | "failed"; at: string; error: string | null } | null;
 }
 
 export interface TenantBackupCard {
@@ -48,6 +50,7 @@ export async function tenantBackupCard(services: Services, tenantId: string): Pr
       sizeBytes: b.sizeBytes,
       rows: b.rowCounts ? Object.values(b.rowCounts).reduce((sum, n) => sum + n, 0) : null,
       error: b.error,
+      verification: b.verification,
     })),
   };
 }

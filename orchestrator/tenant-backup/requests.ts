@@ -29,6 +29,8 @@ export interface TenantBackupSummary {
   rowCounts: Record<string, number> | null;
   error: string | null;
   createdAt: Date;
+  /** The verified restore's result (backup-verification task); null until one ran. `at` is ISO. */
+  verification: { status: "passed" | "failed"; at: string; error: string | null } | null;
 }
 
 /** A refusal the caller shows as it is (unknown tenant, slug taken, backup of another tenant…). */
@@ -84,6 +86,10 @@ export async function listTenantBackups(prisma: PrismaClient, slug: string): Pro
     rowCounts: (row.rowCounts as Record<string, number> | null) ?? null,
     error: row.error,
     createdAt: row.createdAt,
+    verification:
+      row.verifyStatus === "passed" || row.verifyStatus === "failed"
+        ? { status: row.verifyStatus, at: (row.verifiedAt ?? row.createdAt).toISOString(), error: row.verifyError }
+        : null,
   }));
 }
 

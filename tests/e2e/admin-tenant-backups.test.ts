@@ -108,6 +108,29 @@ describe("the tenant page's Backups card", () => {
     expect(await shared.db.prisma.tenant.count({ where: { customerId: tenant.customerId } })).toBe(1);
   });
 
+  it("shows each backup's scheduled restore check: passed with its date, failed with its reason, or not yet", async () => {
+    const row = (id: string, reason: string, at: string, verify: { verifyStatus: string; verifiedAt: Date; verifyError: string | null } | null) =>
+      shared.db.prisma.tenantBackup.create({
+        data: { tenantId, reason, status: "succeeded", jobId: crypto.randomUUID(), fileName: `${tenantId}-${id}.sql.gz.tbk`, sizeBytes: BigInt(1024), sha256: "1".repeat(64), createdAt: new Date(at), ...(verify ?? {}) },
+      });
+    const passed = await row("e-passed", "scheduled", "2026-12-04T02:00:00Z", { verifyStatus: "passed", verifiedAt: new Date("2026-12-06T04:00:00Z"), verifyError: null });
+    const failed = await row("e-failed", "scheduled", "2026-12-05T02:00:00Z", {
+      verifyStatus: "failed",
+      verifiedAt: new Date("2026-12-06T04:05:00Z"),
+      verifyError: "The backup file is damaged (truncated or altered): its checksum does not match.",
+    });
+    const page = await signInInBrowser(browser, portal.url, OWNER);
+    await page.goto(`${portal.url}/admin/tenants/${tenantId}`);
+    const card = page.getByTestId("tenant-backups");
+    await card.locator(`tr[data-backup="${failed.id}"]`).waitFor();
+    expect(await card.locator("th").allTextContents()).toContain("Restore check");
+    expect(await card.locator(`tr[data-backup="${passed.id}"] td[data-verify="passed"]`).textContent()).toBe("restored and checked on 6 Dec 2026");
+    const failedCell = card.locator(`tr[data-backup="${failed.id}"] td[data-verify="failed"]`);
+    expect((await failedCell.textContent())?.startsWith("failed the check on 6 Dec 2026")).toBe(true);
+    expect(await failedCell.textContent()).toContain("its checksum does not match");
+    expect(await card.locator(`tr[data-backup="${backupId}"] td[data-verify="none"]`).textContent()).toBe("not checked yet");
+  });
+
   it("shows a viewer no card and refuses them the card's data and forms (403)", async () => {
     const page = await signInInBrowser(browser, portal.url, VIEWER);
     await page.goto(`${portal.url}/admin/tenants/${tenantId}`);

@@ -29,7 +29,18 @@ describe("control channel", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const { tasks } = (await response.json()) as { tasks: { name: string; period: string; lastRun: unknown }[] };
-    expect(tasks.map((t) => t.name).sort()).toEqual(["mail-backlog", "portal-backup", "reconcile", "retention", "trial-lifecycle", "usage", "weekly-report"]);
+    expect(tasks.map((t) => t.name).sort().join(", ")).toEqual([
+      "backup-retention",
+      "backup-verification",
+      "mail-backlog",
+      "portal-backup",
+      "reconcile",
+      "retention",
+      "tenant-backups",
+      "trial-lifecycle",
+      "usage",
+      "weekly-report",
+    ].join(", "));
   });
 
   it("is a 404 without the token, with a wrong one, or for a bad time", async () => {

@@ -59,6 +59,7 @@ export function TenantBackups({ tenantId, csrf, locale }: { tenantId: string; cs
                   <th>{t("backups.status")}</th>
                   <th>{t("backups.size")}</th>
                   <th>{t("backups.rows")}</th>
+                  <th>{t("backups.verify")}</th>
                   <th>{t("backups.actions")}</th>
                 </tr>
               </thead>
@@ -79,6 +80,20 @@ export function TenantBackups({ tenantId, csrf, locale }: { tenantId: string; cs
   );
 }
 
+/** The scheduled restore check of the backup: passed, failed (the reason on hover and below), or not yet. */
+function VerificationCell({ backup, locale }: { backup: TenantBackupView; locale: Locale }) {
+  const t = tenantBackupTranslator(locale);
+  const check = backup.verification;
+  if (!check) return <td data-verify="none">{t("backups.verify.none")}</td>;
+  const at = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(check.at));
+  return (
+    <td data-verify={check.status} title={check.error ?? undefined}>
+      {t(check.status === "passed" ? "backups.verify.passed" : "backups.verify.failed", { date: at })}
+      {check.error ? <div className="form-error">{check.error}</div> : null}
+    </td>
+  );
+}
+
 function BackupRow(props: { backup: TenantBackupView; canRestore: boolean; action: string; csrf: string; locale: Locale; fetcher: ReturnType<typeof useFetcher<Answer>> }) {
   const { backup, fetcher, locale } = props;
   const t = tenantBackupTranslator(locale);
@@ -93,6 +108,7 @@ function BackupRow(props: { backup: TenantBackupView; canRestore: boolean; actio
       <td title={backup.error ?? undefined}>{t(known(`backups.status.${backup.status}`))}</td>
       <td>{size}</td>
       <td>{backup.rows ?? "—"}</td>
+      <VerificationCell backup={backup} locale={locale} />
       <td>
         {restorable ? (
           <>
