@@ -84,19 +84,30 @@ export async function exportMyData(services: Pick<AccountActionServices, "prisma
 }
 
 /**
- * Closes the account: the typed confirmation must be the instance's name; a live Stripe subscription
- * is canceled first (if Stripe cannot be reached nothing is deleted), then the destroy job is queued.
+ * Closes the account: the typed confirmation must be the instance's name. The tenant is first marked
+ * as leaving (desiredState destroyed, under its row lock), so that the events Stripe sends about the
+ * cancellation find it leaving and queue nothing for it (no suspension, no "suspended" email); then a
+ * live Stripe subscription is canceled (Stripe unreachable: the mark is taken back and nothing is
+ * deleted); then the destroy job is queued.
  */
 export async function closeAccount(services: AccountActionServices, statusToken: string, confirmation: string): Promise<Notice | null> {
-  const before = await services.prisma.tenant.findUnique({ where: { statusToken }, select: { id: true, slug: true, customerId: true, desiredState: true, actualState: true, subscription: true } });
-  if (!before) return null;
-  const who = customer(before.customerId);
-  if (before.desiredState === "destroyed" || before.actualState === "destroyed") return { key: "account.notice.closed-already" };
-  if (confirmation.trim().toLowerCase() !== before.slug) {
-    await writeAudit(services.prisma, { ...who, action: "account.close", tenantId: before.id, outcome: "refused", details: { reason: "confirmation" } });
-    return { key: "account.notice.close-confirm", values: { slug: before.slug } };
-  }
-  const sub = before.subscription;
+  type Claim = { notice: Notice } | { tenant: NonNullable<Awaited<ReturnType<typeof tenantByToken>>> } | null;
+  const claimed = await services.prisma.$transaction(async (tx): Promise<Claim> => {
+    const tenant = await tenantByToken(tx, statusToken);
+    if (!tenant) return null;
+    if (tenant.desiredState === "destroyed" || tenant.actualState === "destroyed") return { notice: { key: "account.notice.closed-already" } };
+    if (confirmation.trim().toLowerCase() !== tenant.slug) {
+      await writeAudit(tx, { ...customer(tenant.customerId), action: "account.close", tenantId: tenant.id, outcome: "refused", details: { reason: "confirmation" } });
+      return { notice: { key: "account.notice.close-confirm", values: { slug: tenant.slug } } };
+    }
+    await tx.tenant.update({ where: { id: tenant.id }, data: { desiredState: "destroyed" } });
+    return { tenant };
+  }, { maxWait: 10_000, timeout: 30_000 });
+  if (!claimed) return null;
+  if (!("tenant" in claimed)) return claimed.notice;
+  const { tenant } = claimed;
+  const who = customer(tenant.customerId);
+  const sub = tenant.subscription;
   let canceledAtStripe = false;
   if (sub?.stripeSubscriptionId && sub.stripeStatus !== "canceled") {
     try {
@@ -104,24 +115,23 @@ export async function closeAccount(services: AccountActionServices, statusToken:
       canceledAtStripe = (await services.billing.cancelSubscription(sub.id)).canceled;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      services.logger.warn("account not closed: the Stripe subscription could not be canceled", { tenant: before.slug, error: message });
-      await writeAudit(services.prisma, { ...who, action: "account.close", tenantId: before.id, outcome: "failed", details: { reason: "stripe", error: message.slice(0, 300) } });
+      services.logger.warn("account not closed: the Stripe subscription could not be canceled", { tenant: tenant.slug, error: message });
+      await services.prisma.$transaction(async (tx) => {
+        await tx.tenant.updateMany({ where: { id: tenant.id, desiredState: "destroyed" }, data: { desiredState: tenant.desiredState } });
+        await writeAudit(tx, { ...who, action: "account.close", tenantId: tenant.id, outcome: "failed", details: { reason: "stripe", error: message.slice(0, 300) } });
+      });
       return { key: "account.notice.close-stripe" };
     }
   }
-  return services.prisma.$transaction(async (tx) => {
-    const tenant = await tenantByToken(tx, statusToken);
-    if (!tenant) return null;
-    if (tenant.desiredState === "destroyed" || tenant.actualState === "destroyed") return { key: "account.notice.closed-already" } as Notice;
-    await tx.tenant.update({ where: { id: tenant.id }, data: { desiredState: "destroyed" } });
-    await requestJob(tx, {
+  await services.prisma.$transaction((tx) =>
+    requestJob(tx, {
       tenantId: tenant.id,
       kind: "destroy",
       requestedBy: `customer:${tenant.customerId}`,
       audit: { ...who, action: "account.close", outcome: "queued", details: { canceledAtStripe } },
-    });
-    return { key: "account.notice.closing" } as Notice;
-  }, { maxWait: 10_000, timeout: 30_000 });
+    }),
+  );
+  return { key: "account.notice.closing" };
 }
 
 export type BillingRedirect = { url: string } | Notice;

@@ -171,11 +171,18 @@ describe("the account page: from trial to paid through Stripe Checkout", () => {
       await double.start();
     }
     expect(await shared.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id, kind: "destroy" } })).toBe(0);
+    expect((await shared.db.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).desiredState).toBe("active");
 
     const closed = await postForm(`${portal.url}/trial/${tenant.statusToken}/close`, { confirm: slug });
     expect(closed.headers.get("Location")).toBe(`/trial/${tenant.statusToken}?notice=closing`);
     expect(double.requests.filter((r) => r.method === "DELETE" && r.path === `/v1/subscriptions/${subscriptionId}` && r.status === 200)).toHaveLength(1);
     expect(await shared.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id, kind: "destroy", status: "queued" } })).toBe(1);
+    // Stripe's customer.subscription.deleted found the tenant already leaving: no suspension, no email about one.
+    await double.settle();
+    expect(double.deliveries.filter((d) => d.type === "customer.subscription.deleted").map((d) => d.status)).toEqual([200]);
+    expect(await shared.db.prisma.subscription.findUniqueOrThrow({ where: { id: tenant.subscriptionId! }, select: { status: true } })).toEqual({ status: "canceled" });
+    expect(await shared.db.prisma.provisioningJob.count({ where: { tenantId: tenant.id, kind: "suspend" } })).toBe(0);
+    expect(await shared.db.prisma.emailOutbox.count({ where: { tenantId: tenant.id, purpose: { not: "credentials" } } })).toBe(0);
     const audit = await shared.db.prisma.auditLog.findMany({ where: { tenantId: tenant.id, action: "account.close" }, orderBy: { id: "asc" } });
     expect(audit.map((a) => [a.outcome, a.actorType, (a.details as { reason?: string; canceledAtStripe?: boolean }).reason ?? (a.details as { canceledAtStripe?: boolean }).canceledAtStripe])).toEqual([
       ["failed", "customer", "stripe"],
