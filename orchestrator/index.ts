@@ -346,7 +346,8 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     retentionTask(schedulerDeps),
     mailBacklogTask(schedulerDeps),
     weeklyReportTask(schedulerDeps),
-    billing.task(),
+    // Dunning (issue 12) only with Stripe: without it nothing is ever past due.
+    ...(billing.stripeConfigured ? [billing.task()] : []),
     ...(customDomains ? [customDomains.task(time.reconcileIntervalMinutes)] : []),
     ...(options.tenantBackups ? tenantBackupTasks(schedulerDeps, { ...DEFAULT_BACKUP_SCHEDULE, ...options.tenantBackups.schedule }) : []),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0

@@ -22,6 +22,7 @@ export const schedulerEn = {
   "tasks.desc.custom-domains": "Checks the DNS of custom domains waiting for their record; enables each one that points at the target in its tenant's route.",
   "tasks.desc.tenant-backups": "Queues each active tenant's scheduled backup once per period (BACKUP_SCHEDULE), a few at a time.",
   "tasks.desc.backup-retention": "Deletes tenant backups beyond the daily, weekly and monthly counts kept; alerts the operators about tenants without a recent backup.",
+  "tasks.desc.billing": "With Stripe: reminds customers whose payment failed a day before their grace ends, and suspends those whose grace is over.",
   "tasks.desc.backup-verification": "Restores the latest backup of a few tenants into a temporary stack, checks its tables and row counts, then removes the stack; a failure alerts the operators.",
 } as const;
 
@@ -48,5 +49,6 @@ export const schedulerFr: Record<keyof typeof schedulerEn, string> = {
   "tasks.desc.custom-domains": "Vérifie le DNS des domaines personnalisés en attente de leur enregistrement ; active dans la route du client chacun de ceux qui pointent vers la cible.",
   "tasks.desc.tenant-backups": "Met en file la sauvegarde planifiée de chaque client actif, une fois par période (BACKUP_SCHEDULE), quelques-unes à la fois.",
   "tasks.desc.backup-retention": "Supprime les sauvegardes des clients au-delà des nombres quotidiens, hebdomadaires et mensuels conservés ; alerte les opérateurs des clients sans sauvegarde récente.",
+  "tasks.desc.billing": "Avec Stripe : rappelle aux clients dont le paiement a échoué la fin de leur délai de grâce la veille, et suspend ceux dont le délai est écoulé.",
   "tasks.desc.backup-verification": "Restaure la dernière sauvegarde de quelques clients dans une pile temporaire, vérifie ses tables et ses nombres de lignes, puis supprime la pile ; un échec alerte les opérateurs.",
 };
