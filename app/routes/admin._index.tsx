@@ -11,6 +11,8 @@ import { adminTitle } from "~/admin/meta";
 import { Figure, SignupChart } from "~/components/admin/dashboard/figures";
 import { BillingFigures, TrialOnlyBanner } from "~/components/admin/dashboard/billing-figures";
 import { dashboardBilling } from "~/models/admin-billing.server";
+import { stripeCheckView } from "~/models/admin-stripe.server";
+import { StripeCheckNotice } from "~/components/admin/dashboard/stripe-check";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: adminTitle(matches, "nav.dashboard") }];
 
@@ -21,7 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     usageTotals(context.services.prisma),
     dashboardBilling(context.services),
   ]);
-  return { ...figures, usage, billing };
+  return { ...figures, usage, billing, stripeCheck: stripeCheckView(context.services) };
 }
 
 export default function Dashboard() {
@@ -32,6 +34,7 @@ export default function Dashboard() {
     <section>
       <h1>{t("nav.dashboard")}</h1>
       {figures.billing.stripeConfigured ? null : <TrialOnlyBanner locale={locale} />}
+      {figures.stripeCheck ? <StripeCheckNotice check={figures.stripeCheck} locale={locale} /> : null}
       <div className="figures">
         <Figure label={t("dashboard.activeTrials")} value={figures.activeTrials} testId="active-trials" />
         <Figure label={t("dashboard.endingSoon")} value={figures.endingSoon} testId="ending-soon" />

@@ -20,6 +20,7 @@ import { TenantFacts } from "~/components/admin/tenant/tenant-facts";
 import { TenantHeader } from "~/components/admin/tenant/tenant-header";
 import { TenantBackups } from "~/components/admin/tenant/tenant-backups";
 import { TenantBilling } from "~/components/admin/tenant/tenant-billing";
+import { StripeSync } from "~/components/admin/tenant/stripe-sync";
 import { TenantVersion } from "~/components/admin/tenant/tenant-version";
 import { formValues } from "~/forms/admin/form-values";
 import { parseTenantAction } from "~/forms/admin/tenant-action";
@@ -137,6 +138,7 @@ export default function TenantPage() {
       <TenantVersion tenantId={tenant.id} csrf={csrf} locale={locale} canAct={canAct && tenant.actualState !== "destroyed" && !leaving} />
       {canAct && tenant.actualState !== "destroyed" ? <TenantBackups tenantId={tenant.id} csrf={csrf} locale={locale} /> : null}
       <TenantBilling tenantId={tenant.id} locale={locale} />
+      {canAct && tenant.subscriptionId ? <StripeSync tenantId={tenant.id} csrf={csrf} locale={locale} /> : null}
       <EngineObservation tenant={tenant} t={t} />
       <ContainersTable stack={stack} usage={usage} t={t} />
       <UsageChart points={usageSeries} days={usageDays} now={usageAsOf} t={t} />
