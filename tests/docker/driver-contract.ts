@@ -98,6 +98,25 @@ export function driverContract(name: string, makeSubject: () => Promise<Contract
       if (subject.double) expect(portainerStacks(tenant.stack.project)).toHaveLength(1);
     });
 
+    it("updates every container's memory and CPU limits in place (a plan change); a project without containers counts none", async () => {
+      const { project } = tenant.stack;
+      const inspectAll = async () =>
+        Promise.all(tenant.stack.services.map(async (s) => (await docker.getContainer(s.containerName).inspect())));
+      const before = await inspectAll();
+      const resources = { memoryBytes: 320 * 1024 * 1024, nanoCpus: 750_000_000 };
+      expect(await driver.updateResources(project, resources)).toBe(2);
+      const after = await inspectAll();
+      expect(after.map((c) => [c.HostConfig.Memory, c.HostConfig.NanoCpus, c.State.Running])).toEqual([
+        [resources.memoryBytes, resources.nanoCpus, true],
+        [resources.memoryBytes, resources.nanoCpus, true],
+      ]);
+      // The same containers, not restarted.
+      expect(after.map((c) => [c.Id, c.State.StartedAt])).toEqual(before.map((c) => [c.Id, c.State.StartedAt]));
+      // Again with the same limits: nothing changes, no error (a retried step).
+      expect(await driver.updateResources(project, resources)).toBe(2);
+      expect(await driver.updateResources(`client-${newTestSlug()}`, resources)).toBe(0);
+    });
+
     it("lists the stack in its inventory (containers with state, network, volume) and sizes its volume", async () => {
       const { project } = tenant.stack;
       const ours = (await driver.inventory()).resources.filter((r) => r.project === project);
