@@ -46,9 +46,15 @@ export function backupJob(deps: LifecycleDeps): JobDefinition {
       {
         name: "backup",
         async run(context) {
-          assertActive(context, "a backup");
           const parameters = await jobParameters(deps.prisma, context.job.id);
           const reason = BACKUP_REASONS.find((known) => known === parameters["reason"]) ?? "manual";
+          // A scheduled backup queued just before the tenant was suspended or removed has nothing
+          // to do: the next period's pass asks again if it is active then (schedule.ts). Not a failure.
+          if (reason === "scheduled" && context.tenant.actualState !== "active") {
+            deps.logger.info("scheduled backup skipped: the tenant is no longer active", { tenant: context.tenant.slug, state: context.tenant.actualState });
+            return;
+          }
+          assertActive(context, "a backup");
           await context.progress("Taking a backup of the database");
           await takeBackup(deps, context, reason);
           await clearProgress(context);
