@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ConfigError, loadConfig } from "../../app/config.server.ts";
 import { loadPlans, parsePlans, planResources, PlansError } from "../../orchestrator/plans/index.ts";
 import { loadTemplates } from "../../orchestrator/templates/load.ts";
 import { renderStack } from "../../orchestrator/templates/render.ts";
@@ -87,6 +88,26 @@ describe("the plan catalogue", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "tenantry-h-plans-"));
     await writeFile(path.join(dir, "plans.json"), file([plan({ limits: { memoryMb: 512 } })]));
     expect(() => loadPlans(path.join(dir, "plans.json"))).toThrow(`${path.join(dir, "plans.json")}: plans[0] "starter": limits.cpus`);
+  });
+
+  it("PLANS_FILE is read at boot: a broken file stops it naming the setting, the file and the entry; trials take the default plan's days", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "tenantry-h-plans-config-"));
+    const broken = path.join(dir, "broken.json");
+    await writeFile(broken, file([plan({ limits: { memoryMb: 32, cpus: 1 } })]));
+    let error: unknown;
+    try {
+      loadConfig({ PLANS_FILE: broken });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain("PLANS_FILE:");
+    expect((error as Error).message).toContain(`${broken}: plans[0] "starter": limits.memoryMb must be at least 64 (MiB)`);
+    const good = path.join(dir, "plans.json");
+    await writeFile(good, file([plan({ trialDays: 14 })]));
+    expect(loadConfig({ PLANS_FILE: good })).toMatchObject({ trialDays: 14, plans: { defaultPlan: { id: "starter" } } });
+    expect(loadConfig({ PLANS_FILE: good, TRIAL_DAYS: "21" }).trialDays).toBe(21);
+    expect(loadConfig({}).plans.all().map((p) => p.id)).toEqual(["starter", "pro", "enterprise"]);
   });
 
   it("looks plans up: legacy trial and unknown values read as the default plan for a subscription", () => {
