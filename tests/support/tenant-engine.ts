@@ -56,6 +56,8 @@ export async function startTenantLab(env: Record<string, string> = {}): Promise<
     TENANT_PORT_RANGE: await portRange(),
     SIGNUP_RATE_LIMIT_PER_HOUR: "1000",
     WORKER: "true",
+    // No scheduled tenant backups unless a test asks (they would add jobs to the tenants it counts).
+    BACKUP_SCHEDULE: "off",
     ...LOCAL_IMAGES,
     ...env,
   };
