@@ -13,6 +13,8 @@ import type { Clock } from "../clock.ts";
 import { enqueueEmail } from "../mail/outbox.ts";
 import type { SecretBox } from "../secrets.ts";
 
+// The audit entries counted carry the database's time (AuditLog.at), as the signup limit's do: the
+// windows assume the portal's clock agrees with the database's.
 const HOUR_MS = 60 * 60 * 1000;
 /** Links sent for one tenant per hour, whoever asks; more asks are answered the same and do nothing. */
 export const LINKS_PER_TENANT_PER_HOUR = 3;
