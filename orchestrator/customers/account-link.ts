@@ -23,7 +23,7 @@ const LOCK_CLASS = "tenantry.account-link";
 export interface AccountLinkDeps {
   prisma: PrismaClient;
   secretBox: SecretBox;
-  clock: Clock;
+  clock: Pick<Clock, "now">;
 }
 
 export interface AccountLinkRequest {
