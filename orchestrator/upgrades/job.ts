@@ -13,8 +13,8 @@
 //                       told (runs.ts advances to the next batch)
 //
 // On failure for good (compensate): once the replace step has started, the containers are removed
-// again and the previous image deployed, then the pre-upgrade backup is loaded whenever the new image
-// had been started against the database. We do not try to detect whether the new version migrated
+// again and the previous image deployed, then (once the database's own readiness checks pass) the
+// pre-upgrade backup is loaded whenever the new image had been started against the database. We do not try to detect whether the new version migrated
 // it: a migration may change columns or data without changing tables or row counts, and the
 // suspended page kept customers away meanwhile, so loading the backup loses nothing they wrote
 // (without Caddy, a write in the seconds between the backup and the replacement would be lost).
@@ -24,7 +24,7 @@
 import path from "node:path";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
-import { OrchestratorError } from "../errors.ts";
+import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
 import type { JobContext, JobDefinition, StepDefinition } from "../jobs/run-job.ts";
 import type { LifecycleDeps } from "../lifecycle/context.ts";
 import { auditActor, markFailed } from "../lifecycle/job-records.ts";
@@ -72,10 +72,15 @@ async function deployWithImage(deps: LifecycleDeps, context: JobContext, image: 
   await deps.driver.deploy(stack, { signal });
 }
 
-/** The template's readiness checks on the stack rendered with `image`, each within `limitMs` at most. */
-async function checkHealth(deps: LifecycleDeps, context: JobContext, image: string, limitMs: number): Promise<void> {
+/**
+ * The template's readiness checks on the stack rendered with `image`, each within `limitMs` at most;
+ * with `databaseOnly`, only the database service's (before a backup is loaded: the previous app may
+ * not come up healthy on a database the new version migrated).
+ */
+async function checkHealth(deps: LifecycleDeps, context: JobContext, image: string, limitMs: number, databaseOnly = false): Promise<void> {
   const rendered = await tenantStack(deps, context, image);
-  for (const check of rendered.readiness) {
+  const checks = databaseOnly ? rendered.readiness.filter((check) => check.service === deps.template.manifest.roles.database) : rendered.readiness;
+  for (const check of checks) {
     await context.progress(check.description);
     await waitUntilReady(deps, context, rendered.stack.project, { ...check, timeoutMs: Math.min(check.timeoutMs, limitMs) });
   }
@@ -161,8 +166,16 @@ export function upgradeJob(deps: LifecycleDeps): JobDefinition {
         const backup = await deps.prisma.tenantBackup.findUnique({ where: { jobId: context.job.id } });
         if (backup?.status === "succeeded" && backup.fileName && backup.sha256) {
           await context.progress("The upgrade failed: loading the pre-upgrade backup");
-          // The database must answer before it is loaded (the stack was just deployed again).
-          await checkHealth(deps, context, previous, Number.POSITIVE_INFINITY);
+          // The database must answer before it is loaded (the stack was just deployed again), and the
+          // previous app should have finished starting (its own migrations) so that it does not
+          // write into the database while the backup loads; an app that cannot come up healthy on
+          // the migrated database is not waited for past the upgrade's health bound.
+          await checkHealth(deps, context, previous, Number.POSITIVE_INFINITY, true);
+          const { healthTimeoutMs } = await upgradeParameters(deps, context);
+          await checkHealth(deps, context, previous, healthTimeoutMs).catch((error: unknown) => {
+            if (isEngineUnreachable(error)) throw error;
+            deps.logger.warn("the previous app is not healthy before the backup is loaded; loading it anyway", { tenant: context.tenant.slug });
+          });
           await loadBackup(deps, context, { file: path.join(backupSettings(deps).dir, backup.fileName), sha256: backup.sha256 });
           restoredBackupId = backup.id;
         }

@@ -149,7 +149,7 @@ describe("tenant upgrades, on the Docker engine", () => {
     const ended = await orchestrator.upgrades.wait(requested.id, JOB_TIMEOUT_MS + 30_000);
     const item = ended.tenants[0]!;
     expect(ended.status, await jobReport(item.jobId!)).toBe("stopped");
-    expect(item).toMatchObject({ slug: first!.slug, status: "rolled_back", fromImage: PREVIOUS });
+    expect(item, `${item.error}\n${await jobReport(item.jobId!)}`).toMatchObject({ slug: first!.slug, status: "rolled_back", fromImage: PREVIOUS });
     expect(item.error).toMatch(/not ready after 15 s/);
     expect(item.error).toMatch(/restored backup/);
 
