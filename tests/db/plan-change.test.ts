@@ -8,6 +8,7 @@ import { ActionRefused, performAdminAction } from "../../app/models/admin-action
 import type { AdminSessionInfo } from "../../app/models/admin-auth.server.ts";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { loadPlans, parsePlans } from "../../orchestrator/index.ts";
+import { customDomainLimit } from "../../orchestrator/plans/custom-domain-limit.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
@@ -112,5 +113,15 @@ describe(`plan change and plan limits (${process.env.TEST_DB_KIND})`, () => {
     if (again.kind !== "created") throw new Error("unreachable");
     const created = await t.db.prisma.tenant.findUniqueOrThrow({ where: { slug: again.tenantSlug }, include: { subscription: true } });
     expect(created.subscription!.trialEndsAt!.getTime() - created.subscription!.createdAt.getTime()).toBeGreaterThan(6.9 * 86_400_000);
+  });
+
+  it("a plan's customDomains replaces CUSTOM_DOMAINS_PER_TENANT for its tenants; without one, or without a catalogue, the setting holds", async () => {
+    const starter = await tenantOn("trial");
+    const enterprise = await tenantOn("enterprise", "active");
+    const withoutLimit = parsePlans(JSON.stringify({ defaultPlan: "free", plans: [{ id: "free", names: { en: "Free", fr: "Libre" }, trialDays: 30, limits: { memoryMb: 256, cpus: 1 } }] }), "h.json");
+    expect(await customDomainLimit(t.db.prisma, plans, starter.id, 2)).toBe(1);
+    expect(await customDomainLimit(t.db.prisma, plans, enterprise.id, 2)).toBe(10);
+    expect(await customDomainLimit(t.db.prisma, withoutLimit, starter.id, 2)).toBe(2);
+    expect(await customDomainLimit(t.db.prisma, undefined, enterprise.id, 2)).toBe(2);
   });
 });
