@@ -576,6 +576,8 @@ function tenantProxySettings(e: Env): TenantProxySettings | undefined {
     hostPattern: e.TENANT_HOST_PATTERN,
     listen: e.TENANT_PROXY_LISTEN ?? (e.TENANT_TLS === "off" ? ":80" : ":443"),
     vendorName: e.VENDOR_NAME,
+    // The suspended page links to "send me my link" when the portal's public address is known.
+    accountUrl: e.PORTAL_URL ? `${e.PORTAL_URL}/trial` : undefined,
     tls: tenantTlsSettings(e),
   };
 }

@@ -20,6 +20,8 @@ export type TenantProxySettings = {
   listen: string;
   /** Named on the suspended page. */
   vendorName: string;
+  /** The portal's "send me my link" page, linked from the suspended page (absent: no link). */
+  accountUrl?: string | undefined;
   /** The tenants' certificates (absent: off, plain HTTP). */
   tls?: TenantTlsSettings;
 };
@@ -29,6 +31,7 @@ export type TenantProxy = {
   pattern: HostPattern;
   listen: string;
   vendorName: string;
+  accountUrl: string | undefined;
   tls: TenantTlsSettings;
   adminUrl: string;
   /** ensureServer's calls in this process, one after the other (see there). */
@@ -46,6 +49,7 @@ export function tenantProxy(settings: TenantProxySettings): TenantProxy {
     pattern: parseHostPattern(settings.hostPattern),
     listen: settings.listen,
     vendorName: settings.vendorName,
+    accountUrl: settings.accountUrl,
     tls: settings.tls ?? { mode: "off" },
     adminUrl: settings.adminUrl.replace(/\/+$/, ""),
     serverQueue: { last: Promise.resolve() },
@@ -94,7 +98,7 @@ export async function putTenantRoute(
   const route =
     target.kind === "app"
       ? tenantRoute({ tenantId: tenant.id, hostnames, upstream: target.upstream })
-      : suspendedRoute({ tenantId: tenant.id, hostnames, vendorName: proxy.vendorName });
+      : suspendedRoute({ tenantId: tenant.id, hostnames, vendorName: proxy.vendorName, accountUrl: proxy.accountUrl });
   return proxy.admin.upsertRoute(route);
 }
 

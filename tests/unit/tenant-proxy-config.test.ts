@@ -1,7 +1,8 @@
 // The settings that turn Caddy's tenant routes on (issue 14, second block): off unless both
 // CADDY_ADMIN_URL and TENANT_HOST_PATTERN are set, one without the other refused with what to do;
 // the tenants' address then follows the pattern, the listen port and TENANT_TLS (TENANT_URL still
-// wins when set); and the suspended route Caddy is given: 503, HTML in French and English, the vendor's name escaped.
+// wins when set); and the suspended route Caddy is given: 503, HTML in French and English, the vendor's name escaped,
+// a link to the account page (where the customer subscribes) when the portal's public address is set.
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../app/config.server.ts";
 import { suspendedRoute } from "../../orchestrator/proxy/route-suspended.ts";
@@ -59,5 +60,16 @@ describe("the suspended route", () => {
     expect(handler.body).toContain("This instance is suspended");
     expect(handler.body).toContain("Dupont &amp; &lt;Fils&gt;");
     expect(handler.body).not.toContain("<Fils>");
+    expect(handler.body).not.toContain("<a href");
+  });
+
+  it("links to the portal's account page, where a customer subscribes, when PORTAL_URL is set", () => {
+    const config = loadConfig({ CADDY_ADMIN_URL: "http://127.0.0.1:2019", TENANT_HOST_PATTERN: "{slug}.a.com", PORTAL_URL: "https://trial.vendor.com/" });
+    expect(config.orchestrator.proxy?.accountUrl).toBe("https://trial.vendor.com/trial");
+    const route = suspendedRoute({ tenantId: "t1", hostnames: ["x.a.com"], vendorName: "Acme", accountUrl: config.orchestrator.proxy?.accountUrl });
+    const handler = route.handle[0]!;
+    if (handler.handler !== "static_response") throw new Error(`expected a static_response, got ${handler.handler}`);
+    expect(handler.body).toContain('souscrivez un abonnement depuis votre espace client : <a href="https://trial.vendor.com/trial">');
+    expect(handler.body).toContain('subscribe from your account page: <a href="https://trial.vendor.com/trial">');
   });
 });
