@@ -19,7 +19,7 @@ const ADMIN_ACCOUNT_ACTIONS = ["created", "setup_refused", "login", "login_faile
 const TRIAL_ACTIONS = ["created", "renewed", "refused_known_address", "reminded", "expired"] as const;
 const CUSTOMER_ACTIONS = ["exported", "erased"] as const;
 // Billing (issue 12): the Stripe webhook and the billing task (actor system "stripe" or "scheduler"); synced by an admin.
-const SUBSCRIPTION_ACTIONS = ["converted", "linked", "activated", "past_due", "suspended", "canceled", "updated", "grace_reminded", "synced"] as const;
+const SUBSCRIPTION_ACTIONS = ["converted", "linked", "activated", "past_due", "suspended", "canceled", "updated", "grace_reminded", "synced", "plan_changed"] as const;
 const PORTAL_ACTIONS = ["backup_written", "restored"] as const;
 const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
 // Custom domains (issue 14): added and removed by the customer or an admin, activated by the DNS check.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActionRefused, performAdminAction } from "../../app/models/admin-actions.server.ts";
 import type { AdminSessionInfo } from "../../app/models/admin-auth.server.ts";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { loadPlans, parsePlans } from "../../orchestrator/index.ts";
+import { loadPlans, parsePlans, queuePlanChange } from "../../orchestrator/index.ts";
 import { customDomainLimit } from "../../orchestrator/plans/custom-domain-limit.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -123,5 +123,16 @@ describe(`plan change and plan limits (${process.env.TEST_DB_KIND})`, () => {
     expect(await customDomainLimit(t.db.prisma, plans, enterprise.id, 2)).toBe(10);
     expect(await customDomainLimit(t.db.prisma, withoutLimit, starter.id, 2)).toBe(2);
     expect(await customDomainLimit(t.db.prisma, undefined, enterprise.id, 2)).toBe(2);
+  });
+
+  it("a plan changed by billing queues change_plan with its entry (who, from, to); the same plan under another value queues nothing", async () => {
+    const tenant = await tenantOn("trial");
+    expect(await queuePlanChange(t.db.prisma, plans, { tenantId: tenant.id, from: "trial", to: "starter", requestedBy: "stripe" })).toBeNull();
+    const jobId = await queuePlanChange(t.db.prisma, plans, { tenantId: tenant.id, from: "starter", to: "pro", requestedBy: "stripe" });
+    const { jobs, audit } = await rowsOf(tenant.id);
+    expect(jobs.map((j) => [j.id, j.kind, j.requestedBy])).toEqual([[jobId, "change_plan", "stripe"]]);
+    expect(audit.map((a) => [a.action, a.actorType, a.actorId, a.outcome, a.details])).toEqual([
+      ["subscription.plan_changed", "system", "stripe", "queued", { from: "starter", to: "pro", jobId }],
+    ]);
   });
 });

@@ -1,0 +1,30 @@
+// A subscription's plan changed by something other than the console (a Stripe price change seen by
+// billing): the change_plan job that applies the new plan's limits to the tenant's containers,
+// queued with the caller's transaction and an entry naming who, from and to. The console's own
+// plan change (app/models/admin-actions.server.ts) queues the same job under admin.plan.
+import type { DatabaseWriter } from "../audit/audit-log.ts";
+import { requestJob } from "../jobs/job-requests.ts";
+import type { PlanCatalog } from "./catalog.ts";
+
+export interface PlanChange {
+  tenantId: string;
+  /** Subscription.plan before and after ("trial" reads as the default plan). */
+  from: string;
+  to: string;
+  /** Who asked ("stripe", an operator's email…): the job's own entries name them. */
+  requestedBy: string;
+}
+
+/**
+ * Queues change_plan when the limits can differ (the two values name different plans of the
+ * catalogue); returns the job's id, or null when nothing needs applying.
+ */
+export async function queuePlanChange(db: DatabaseWriter, plans: PlanCatalog, change: PlanChange): Promise<string | null> {
+  if (plans.forSubscription(change.from).id === plans.forSubscription(change.to).id) return null;
+  return requestJob(db, {
+    tenantId: change.tenantId,
+    kind: "change_plan",
+    requestedBy: change.requestedBy,
+    audit: { actorType: "system", actorId: change.requestedBy, action: "subscription.plan_changed", outcome: "queued", details: { from: change.from, to: change.to } },
+  });
+}
