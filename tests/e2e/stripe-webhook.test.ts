@@ -3,11 +3,13 @@
 // 400 and writes nothing; signed events move a real signup's subscription (plan from the plans
 // catalogue by price id); a replay changes nothing. The console shows the Stripe state, the events
 // and the MRR; a second portal without Stripe settings answers the webhook 404 and its dashboard
-// says "trial-only" in English and French.
+// says "trial-only" in English and French. The tenant page's Billing card is read in Chromium.
+import type { Browser } from "playwright-core";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { addAdmins, createSharedDatabase, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
+import { launchChromium } from "../support/browser.ts";
+import { addAdmins, createSharedDatabase, signIn, signInInBrowser, type SharedDatabase } from "../support/console-fixtures.ts";
 import { freePort, startPortal, type Portal } from "../support/portal.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 
@@ -19,6 +21,7 @@ const PRICE = { id: "price_REPLACE_pro_monthly", unit_amount: 4900, currency: "e
 let shared: SharedDatabase;
 let paid: Portal;
 let trialOnly: Portal;
+let browser: Browser;
 let ours = "";
 let tenantId = "";
 
@@ -26,9 +29,10 @@ beforeAll(async () => {
   shared = await createSharedDatabase();
   // Stripe's API pointed at a closed local port: the boot check finds it unreachable (a warning), nothing leaves the machine.
   const closed = await freePort();
-  [paid, trialOnly] = await Promise.all([
+  [paid, trialOnly, browser] = await Promise.all([
     startPortal({ DATABASE_URL: shared.url, STRIPE_SECRET_KEY: "sk_test_e2ebilling", STRIPE_WEBHOOK_SECRET: SECRET, STRIPE_API_URL: `http://127.0.0.1:${closed}`, SCHEDULER: "false" }),
     startPortal({ DATABASE_URL: shared.url, SCHEDULER: "false" }),
+    launchChromium(),
   ]);
   await addAdmins(shared.db, [{ ...OWNER, role: "owner" }]);
   const outcome = await registerTrialSignup(shared.db.prisma, signupData({ company: "I Webhook HTTP" }), signupContext());
@@ -38,6 +42,7 @@ beforeAll(async () => {
   ours = tenant.subscriptionId!;
 }, 120_000);
 afterAll(async () => {
+  await browser?.close();
   await Promise.all([paid?.stop(), trialOnly?.stop()]);
   await shared?.dispose();
 });
@@ -105,6 +110,18 @@ describe("POST /webhooks/stripe on the real portal", () => {
     expect(dashboard).not.toContain("trial-only-banner");
     expect(dashboard).toMatch(/data-testid="mrr"><strong>€49\.00<\/strong>/);
     expect(dashboard).toContain("pro<!-- -->: <!-- -->1");
+
+    // The tenant page's Billing card, in Chromium.
+    const page = await signInInBrowser(browser, paid.url, OWNER);
+    await page.goto(`${paid.url}/admin/tenants/${tenantId}`);
+    const billingCard = page.getByTestId("tenant-billing");
+    await billingCard.getByTestId("billing-events").waitFor();
+    const text = (await billingCard.innerText()).replace(/\s+/g, " ");
+    expect(text).toContain("Stripe status active");
+    expect(text).toContain("€49.00 per month (price_REPLACE_pro_monthly)");
+    expect(text).toContain("Cancels at the period's end no");
+    expect(text).toMatch(/customer\.subscription\.created\s*applied: activated/);
+    expect(text).toMatch(/checkout\.session\.completed\s*linked/);
   });
 
   it("without Stripe settings: the webhook answers 404 and the dashboard says trial-only, in English and French", async () => {
