@@ -4,7 +4,7 @@
 // and sells the good price all the same); "sync from Stripe" on a tenant's page reads the
 // subscription from Stripe and applies it (a cancellation at period end whose webhook was lost is
 // found), audited with the operator as actor; a viewer is refused, an unlinked subscription says so,
-// in French as well.
+// in French as well. Stripe unreachable at start is a warning: the portal serves and signups work.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,8 +16,8 @@ import { silentLogger } from "../../orchestrator/logger.ts";
 import { loadPlans } from "../../orchestrator/plans/index.ts";
 import { startStripeDouble, type StripeDouble } from "../stripe-double/server.ts";
 import { addAdmins, createSharedDatabase, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
-import { startPortal, type Portal } from "../support/portal.ts";
-import { signupContext, signupData } from "../support/signup-fixtures.ts";
+import { postSignup, startPortal, type Portal } from "../support/portal.ts";
+import { formFields, signupContext, signupData } from "../support/signup-fixtures.ts";
 
 const operator = { email: "j-operator@example.com", password: "j-operator-password-1" };
 const viewer = { email: "j-viewer@example.com", password: "j-viewer-password-12" };
@@ -139,5 +139,37 @@ describe("console: Stripe's boot check and sync from Stripe", () => {
     const fr = await sync(operatorCookie, t.id, { "Accept-Language": "fr" });
     expect(((await fr.json()) as { error: string }).error).toBe("Cet abonnement n'est pas encore lié à Stripe : rien à synchroniser.");
     expect(await shared.db.prisma.auditLog.count({ where: { action: "subscription.synced", tenantId: t.id } })).toBe(0);
+  });
+});
+
+describe("Stripe unreachable when the portal starts", () => {
+  it("is a warning: the portal serves and a signup goes through", async () => {
+    const shared = await createSharedDatabase();
+    // A double that has stopped listening: its port refuses connections, as Stripe unreachable would.
+    const gone = await startStripeDouble({ prices: [{ id: "price_jcon_starter_m", unitAmount: 1500, interval: "month" }] });
+    await gone.stop();
+    const dir = await mkdtemp(path.join(tmpdir(), "j-stripe-down-"));
+    const plansFile = path.join(dir, "plans.json");
+    await writeFile(
+      plansFile,
+      JSON.stringify({ defaultPlan: "starter", plans: [{ id: "starter", names: { en: "Starter", fr: "Essentiel" }, trialDays: 30, stripePrices: { monthly: "price_jcon_starter_m" }, limits: { memoryMb: 512, cpus: 1 } }] }),
+    );
+    let portal: Portal | undefined;
+    try {
+      portal = await startPortal({ DATABASE_URL: shared.url, STRIPE_SECRET_KEY: gone.secretKey, STRIPE_WEBHOOK_SECRET: gone.webhookSecret, STRIPE_API_URL: gone.url, PLANS_FILE: plansFile });
+      const started = portal;
+      await eventually("the unreachable warning", async () => started.output().includes("Stripe check: Stripe could not be reached"), 60_000);
+      const line = started.output().split("\n").find((l) => l.includes("Stripe check: Stripe could not be reached"))!;
+      expect(JSON.parse(line)).toMatchObject({ level: "warn" });
+      expect(started.output()).not.toMatch(/"level":"error"[^\n]*Stripe check/);
+      const signup = await postSignup(started.url, formFields({ company: "J Stripe Down" }));
+      expect(signup.status).toBe(303);
+      expect(await shared.db.prisma.tenant.count({ where: { customer: { company: "J Stripe Down" } } })).toBe(1);
+    } finally {
+      await portal?.stop();
+      await gone.close();
+      await shared.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
