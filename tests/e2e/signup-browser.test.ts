@@ -45,7 +45,7 @@ describe("signup in Chromium", () => {
     await page.waitForURL(/\/trial\/[A-Za-z0-9_-]{43}$/);
     await page.getByText(`Thank you, Alice! Your trial for Walker & Sons ${id} is registered.`).waitFor();
     expect(await page.getByTestId("slug").textContent()).toBe(`walker-sons-${id}`);
-    expect(await page.getByTestId("plan").textContent()).toBe("trial");
+    expect(await page.getByTestId("plan").textContent()).toBe("Starter");
     expect(await page.getByTestId("state").getAttribute("data-state")).toBe("pending");
     await page.screenshot({ path: path.join(screenshots, "status-en.png"), fullPage: true });
     await page.context().close();
@@ -65,7 +65,7 @@ describe("signup in Chromium", () => {
     await page.getByRole("button", { name: "Démarrer mon essai gratuit" }).click();
 
     await page.waitForURL(/\/trial\//);
-    await page.getByRole("heading", { name: "Votre essai" }).waitFor();
+    await page.getByRole("heading", { name: "Votre espace client" }).waitFor();
     await page.getByText(`Merci, Émile ! Votre essai pour Société Générale ${id} est enregistré.`).waitFor();
     expect(await page.getByTestId("slug").textContent()).toBe(`societe-generale-${id}`);
     expect(await page.getByTestId("state").textContent()).toBe("En file d'attente");
