@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { createDockerDriver } from "../../orchestrator/docker/driver.ts";
 import { requestTenantBackup, systemClock, waitForJob, type NotificationSender, type Worker } from "../../orchestrator/index.ts";
+import { requestJob } from "../../orchestrator/jobs/job-requests.ts";
 import type { SchedulerDeps } from "../../orchestrator/scheduler/deps.ts";
 import { verifyWebhookSignature, type GenericPayload } from "../../orchestrator/notify/formats.ts";
 import { SecretBox } from "../../orchestrator/secrets.ts";
@@ -234,5 +235,19 @@ describe("scheduled verification of tenant backups, on the Docker engine", () =>
       "Row counts differ from those recorded at backup time: public.notes 3 instead of 99.",
     );
     expect(await engineLeftovers(project)).toEqual([]);
+  });
+
+  it("a scheduled backup whose tenant was suspended after it was queued ends without a backup, not failed; the schedule skips a suspended tenant", async () => {
+    const tenantId = tenantIds[0]!;
+    const system = { actorType: "system", actorId: "test", outcome: "queued" } as const;
+    const suspend = await requestJob(prisma(), { tenantId, kind: "suspend", requestedBy: "test", audit: { ...system, action: "admin.suspend" } });
+    await jobEnds(suspend);
+    expect((await prisma().tenant.findUniqueOrThrow({ where: { id: tenantId } })).actualState).toBe("suspended");
+    const before = await prisma().tenantBackup.count({ where: { tenantId } });
+    const late = await requestJob(prisma(), { tenantId, kind: "backup", requestedBy: "scheduler", parameters: { reason: "scheduled" }, audit: { ...system, action: "admin.backup" } });
+    await jobEnds(late);
+    expect(await prisma().tenantBackup.count({ where: { tenantId } })).toBe(before);
+    expect((await prisma().tenant.findUniqueOrThrow({ where: { id: tenantId } })).progress).toBeNull();
+    expect(await queueScheduledBackups(prisma(), DEFAULT_BACKUP_SCHEDULE, new Date(Date.now() + 86_400_000))).toMatchObject({ due: 0, queued: 0 });
   });
 });
