@@ -8,6 +8,7 @@ import type { Prisma } from "../../prisma/generated/client.ts";
 import type { AuditAction } from "../audit/audit-log.ts";
 import { applyEffects, lockBillingRow, transitionEmail, type BillingActor, type BillingDeps } from "./billing-effects.ts";
 import { decide, invoiceStatus, isStale, type Decision, type StripeSubscriptionView } from "./stripe-state.ts";
+import { queuePlanChange } from "../plans/queue-plan-change.ts";
 
 type Db = Prisma.TransactionClient;
 
@@ -115,13 +116,24 @@ export async function applySnapshotInTx(
     cancelAtPeriodEnd: view.cancelAtPeriodEnd,
     ...(plan ? { plan: plan.plan.id } : {}),
   };
-  return finish(tx, deps, subscriptionId, tenantId, decision, data, {
+  const result = await finish(tx, deps, subscriptionId, tenantId, decision, data, {
     from: row.status,
     at,
     actor,
     unchangedAction,
     details: { stripeSubscriptionId: view.subscriptionId, priceId: view.priceId, cancelAtPeriodEnd: view.cancelAtPeriodEnd },
   });
+  // A price of another plan (the customer changed plan in Stripe's portal): its limits applied to
+  // the running containers by the same job as the console's plan change, queued in this transaction.
+  if (plan && tenantId && deps.plans && (await tenantStands(tx, tenantId))) {
+    await queuePlanChange(tx, deps.plans, { tenantId, from: row.plan, to: plan.plan.id, requestedBy: "stripe" });
+  }
+  return result;
+}
+
+async function tenantStands(tx: Db, tenantId: string): Promise<boolean> {
+  const tenant = await tx.tenant.findUnique({ where: { id: tenantId }, select: { actualState: true } });
+  return tenant !== null && tenant.actualState !== "destroying" && tenant.actualState !== "destroyed";
 }
 
 export interface InvoiceFacts {

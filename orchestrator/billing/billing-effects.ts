@@ -21,8 +21,12 @@ export interface BillingDeps {
   logger: OrchestratorLogger;
   tenantUrl: string;
   settings: BillingSettings;
-  /** The plans catalogue's price lookup (orchestrator/plans): a price id names the plan bought. */
-  plans?: { byPriceId(priceId: string): { plan: { id: string }; interval: "month" | "year" } | undefined };
+  /** The plans catalogue's lookups (orchestrator/plans): a price id names the plan bought. */
+  plans?: {
+    byPriceId(priceId: string): { plan: { id: string }; interval: "month" | "year" } | undefined;
+    /** The plan a Subscription.plan value names ("trial" and unknown values: the default plan). */
+    forSubscription(plan: string): { id: string };
+  };
 }
 
 export interface BillingActor {

@@ -19,7 +19,7 @@ export interface PlanChange {
  * Queues change_plan when the limits can differ (the two values name different plans of the
  * catalogue); returns the job's id, or null when nothing needs applying.
  */
-export async function queuePlanChange(db: DatabaseWriter, plans: PlanCatalog, change: PlanChange): Promise<string | null> {
+export async function queuePlanChange(db: DatabaseWriter, plans: { forSubscription(plan: string): { id: string } }, change: PlanChange): Promise<string | null> {
   if (plans.forSubscription(change.from).id === plans.forSubscription(change.to).id) return null;
   return requestJob(db, {
     tenantId: change.tenantId,

@@ -34,7 +34,10 @@ beforeAll(async () => {
     logger: silentLogger,
     tenantUrl: "http://127.0.0.1:{port}/",
     settings: { stripe: { secretKey: "sk_test_billingtests", webhookSecret: SECRET }, graceDays: 7, trialHandoff: "remaining-days" },
-    plans: { byPriceId: (id) => (id === PRICE.id ? { plan: { id: "pro" }, interval: "month" } : undefined) },
+    plans: {
+      byPriceId: (id) => (id === PRICE.id ? { plan: { id: "pro" }, interval: "month" } : undefined),
+      forSubscription: (plan) => ({ id: plan === "trial" ? "starter" : plan }),
+    },
   };
   billing = billingService(deps);
 });
@@ -47,14 +50,14 @@ const secs = (d: Date) => Math.floor(d.getTime() / 1000);
 const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
 
 let counter = 0;
-/** A customer on a trial with a running tenant (as after provisioning). */
-async function trialTenant() {
+/** A customer on a trial with a running tenant (as after provisioning), on the plan its Stripe price buys unless told. */
+async function trialTenant(plan = "pro") {
   const n = `${++counter}-${randomBytes(3).toString("hex")}`;
   const customer = await prisma().customer.create({
     data: { email: `i-billing.${n}@example.com`, firstName: "Ada", lastName: "Lovelace", company: `I Billing ${n}`, phone: "+33612345678", locale: counter % 2 ? "fr" : "en" },
   });
   const subscription = await prisma().subscription.create({
-    data: { customerId: customer.id, plan: "starter", status: "trialing", trialEndsAt: at(now, 20 * DAY) },
+    data: { customerId: customer.id, plan, status: "trialing", trialEndsAt: at(now, 20 * DAY) },
   });
   const tenant = await prisma().tenant.create({
     data: { slug: `i-billing-${n}`, customerId: customer.id, subscriptionId: subscription.id, statusToken: `i-token-${n}`, desiredState: "active", actualState: "active" },
@@ -230,6 +233,19 @@ describe(`the Stripe webhook (${process.env.TEST_DB_KIND})`, () => {
     expect(s.events.map((e) => e.outcome)).toEqual([
       "linked", "applied: activated", "applied: past_due", "applied", "applied", "applied: activated", "applied", "applied: canceled", "ignored: the subscription has ended",
     ]);
+  });
+
+  it("applies the limits of a plan bought at another price: a change_plan job queued with the event", async () => {
+    const f = await trialTenant("starter");
+    await deliver(event("checkout.session.completed", now, checkoutObject(f)));
+    expect(outcomeOf(await deliver(event("customer.subscription.created", at(now, 5_000), subscriptionObject(f, "active"))))).toBe("applied: activated");
+    const s = await state(f);
+    expect(s.subscription.plan).toBe("pro");
+    expect(s.jobs.map((j) => [j.kind, j.requestedBy])).toEqual([["change_plan", "stripe"]]);
+    expect(s.audit.find((a) => a.action === "subscription.plan_changed")).toMatchObject({ actorId: "stripe", outcome: "queued", details: expect.objectContaining({ from: "starter", to: "pro" }) });
+    // The same plan again (a renewal's update): nothing more to apply.
+    await deliver(event("customer.subscription.updated", at(now, 10_000), subscriptionObject(f, "active")));
+    expect((await state(f)).jobs).toHaveLength(1);
   });
 
   it("changes nothing when an event is delivered again", async () => {
