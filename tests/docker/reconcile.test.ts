@@ -242,9 +242,9 @@ describe("reconciliation on the Docker engine", () => {
   });
 
   it("two failed repairs flag the tenant for an operator, once; it is then left alone", async () => {
-    // From now on jobs run with an app image that does not exist: every redeploy fails.
-    await workers[0]!.stop();
-    await orchestratorWorker({ ...LOCAL_TEMPLATE_VALUES, APP_IMAGE: MISSING_IMAGE });
+    // From now on the tenant's app image (recorded at provisioning, which a redeploy renders) does
+    // not exist: every redeploy fails.
+    await prisma().tenant.update({ where: { id: tenantId }, data: { appImage: MISSING_IMAGE } });
     await docker.getContainer(`${slug}-app`).remove({ force: true });
 
     for (const failures of [1, 2]) {
