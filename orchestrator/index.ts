@@ -133,7 +133,7 @@ export {
 export * from "./proxy/index.ts";
 // Issue 14, second block: tenant routes kept by jobs and the reconciler; the tenants' address with the proxy on.
 export { proxiedTenantUrl, suspendedPageHtml, type TenantProxySettings } from "./proxy/route-exports.ts";
-// A tenant's address from the TENANT_URL template (the credentials email's, shown on the status page and in the console).
+// A tenant's address from the tenants' address template (the credentials email's, shown on the status page and in the console).
 export { tenantAppUrl } from "./lifecycle/context.ts";
 // Custom domains (issue 14): added by customers or admins, enabled once their DNS points at the target.
 export * from "./proxy/custom-domain-exports.ts";
@@ -141,7 +141,7 @@ export * from "./proxy/custom-domain-exports.ts";
 export * from "./billing/exports.ts";
 // Outgoing Stripe calls (issue 12): Checkout, Customer Portal, cancel, sync, the boot check; the portal uses orchestrator.stripe.
 export { BillingError, STRIPE_API_VERSION, type BillingErrorCode, type CheckoutRequest, type StripeApi, type StripeCheckReport, type StripeProblem, type SyncActor, type SyncOutcome } from "./billing/stripe-api.ts";
-// Plans (issue 12): the vendor's catalogue from PLANS_FILE, checked at boot.
+// Plans (issue 12): the vendor's catalogue from the plans file, checked at boot.
 export * from "./plans/index.ts";
 
 /** How tenants' stacks are run: the Docker engine directly, or Portainer (orchestrator/portainer). */

@@ -3,7 +3,7 @@
 // suspends those whose grace is over (status suspended, the tenant wanted suspended with a suspend
 // job, the customer told). The first reminder went with the failed payment's event (webhook.ts); a
 // later payment resumes the tenant (invoice.paid). Terminating a canceled subscription's tenant after
-// SUSPENDED_DAYS_BEFORE_TERMINATION is the trial-lifecycle task's (trials/termination.ts), as for an
+// the days of suspension before termination is the trial-lifecycle task's (trials/termination.ts), as for an
 // expired trial. Each effect is guarded under the tenant's row lock (a conditional update, or the
 // email's idempotency key), so overlapping runs act once.
 import { writeAudit } from "../audit/audit-log.ts";

@@ -1,12 +1,12 @@
-// Billing settings (issue 12), passed in by the portal (app/config.server.ts validates STRIPE_SECRET_KEY,
-// STRIPE_WEBHOOK_SECRET, STRIPE_API_URL, BILLING_GRACE_DAYS, BILLING_TRIAL_HANDOFF). Without `stripe`
+// Billing settings (issue 12), passed in by the portal (app/config.server.ts validates them: Stripe's
+// keys, the API's address, the grace days, the trial's hand-over). Without `stripe`
 // the portal runs trial-only: no checkout, the webhook answers 404, the console says so.
 
 /** Stripe's keys and, for a local double, where the SDK sends its calls (host, port, protocol). */
 export interface StripeSettings {
   secretKey: string;
   webhookSecret: string;
-  /** STRIPE_API_URL, e.g. http://127.0.0.1:12111 (a local double); absent: Stripe's own API. */
+  /** Where the SDK sends its calls, e.g. http://127.0.0.1:12111 (a local double); absent: Stripe's own API. */
   api?: { protocol: "http" | "https"; host: string; port: number };
 }
 

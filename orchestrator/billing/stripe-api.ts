@@ -3,7 +3,7 @@
 // sessions for one who manages billing, a subscription's cancellation (closing an account), the
 // retrieval of a subscription to sync our state from it ("sync from Stripe", applied by the one
 // writer of billing state, applySubscriptionSnapshot), and the boot check (the key is accepted,
-// each plan's prices exist). STRIPE_API_URL's host/port/protocol point the SDK at a local double
+// each plan's prices exist). the API address's host/port/protocol point the SDK at a local double
 // (tests/stripe-double/). Errors are BillingErrors with a code the portal words in FR/EN.
 import Stripe from "stripe";
 import type { PrismaClient } from "../../prisma/generated/client.ts";
@@ -45,7 +45,7 @@ export class BillingError extends OrchestratorError {
   }
 }
 
-/** The SDK, version pinned, pointed at STRIPE_API_URL when given. */
+/** The SDK, version pinned, pointed at the settings' API address when given. */
 export function stripeClient(settings: StripeSettings): Stripe {
   return new Stripe(settings.secretKey, {
     apiVersion: STRIPE_API_VERSION,
@@ -84,7 +84,7 @@ export function priceOf(plan: Plan, interval: BillingInterval): string {
 
 /**
  * The Checkout trial_end (seconds) that hands Stripe what is left of our trial: with
- * BILLING_TRIAL_HANDOFF remaining-days, when our trial ends at least 48 h (and a margin) from now;
+ * trial hand-over "remaining-days", when our trial ends at least 48 h (and a margin) from now;
  * otherwise none (billing starts at checkout).
  */
 export function trialHandoff(trialEndsAt: Date | null, now: Date, handoff: BillingSettings["trialHandoff"]): number | undefined {

@@ -51,7 +51,7 @@ export function terminateJob(deps: LifecycleDeps): JobDefinition {
         },
       },
       {
-        // Beside the final dump (kept FINAL_DUMP_RETENTION_DAYS, restorable by hand), a tenant backup
+        // Beside the final dump (kept the final dumps' retention days, restorable by hand), a tenant backup
         // (issue 13) when backups are configured: listed with the tenant's backups, restorable into
         // a new tenant with `npm run tenant -- restore <slug> --into <new-slug>`.
         name: "pre-termination-backup",

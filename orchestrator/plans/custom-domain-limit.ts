@@ -1,5 +1,5 @@
 // How many custom domains a tenant may hold (issue 14's limit, per plan since issue 12): its plan's
-// customDomains when the plan sets it, the portal's CUSTOM_DOMAINS_PER_TENANT otherwise.
+// customDomains when the plan sets it, the portal's per-tenant setting otherwise.
 import type { DatabaseWriter } from "../audit/audit-log.ts";
 import { LEGACY_TRIAL_PLAN, type PlanCatalog } from "./catalog.ts";
 

@@ -1,4 +1,4 @@
-// The plan catalogue (issue 12): the vendor's plans from PLANS_FILE, checked at boot. See
+// The plan catalogue (issue 12): the vendor's plans from the plans file, checked at boot. See
 // plan-schema.ts for the file's form and catalog.ts for the lookups the rest of the code uses.
 export { loadPlans, parsePlans, PlansError } from "./load.ts";
 export { planCatalog, LEGACY_TRIAL_PLAN, type PlanCatalog } from "./catalog.ts";

@@ -1,4 +1,4 @@
-// The schema of the vendor's plan catalogue (compose-templates/plans.json, setting PLANS_FILE):
+// The schema of the vendor's plan catalogue (compose-templates/plans.json by default):
 // each plan's id, its names in French and English, its trial length, its Stripe price ids, the
 // resource limits its tenants' containers run with, how many tenants it takes and how many custom
 // domains each may add. Every object is strict: a misspelt key is an error, never ignored.
@@ -41,7 +41,7 @@ export const planSchema = z.strictObject({
   }),
   /** Absent: no limit. Signups stop (with a clear message) once this many live tenants are on the plan. */
   maxTenants: z.int("must be a whole number").min(1, "must be at least 1 (leave it out for no limit)").optional(),
-  /** Absent: the portal's CUSTOM_DOMAINS_PER_TENANT. */
+  /** Absent: the portal's per-tenant setting. */
   customDomains: z.int("must be a whole number").min(0, "must be 0 or more").max(100, "must be at most 100").optional(),
 });
 

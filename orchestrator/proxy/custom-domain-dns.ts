@@ -1,5 +1,5 @@
 // Does a custom domain's DNS point at the vendor's target (issue 14)? Asked of DNS servers through
-// node:dns's Resolver (the configured DNS_SERVERS, else the system's): the domain's CNAME is the
+// node:dns's Resolver (the configured DNS servers, else the system's): the domain's CNAME is the
 // target (a subdomain's usual record), or the addresses it resolves to (an apex domain's A/AAAA
 // records, or a longer CNAME chain) are all among the target's addresses. The answer says what was
 // found, so the customer's page can say "points elsewhere (found X)" or "no record yet".

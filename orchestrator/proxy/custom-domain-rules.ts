@@ -1,6 +1,6 @@
 // Which hostnames a customer may add as a custom domain (issue 14): a DNS name of at least two
 // labels, not an IP address, not `localhost`, and not under the vendor's own tenants' domain (the
-// part of TENANT_HOST_PATTERN after {slug}: those names belong to tenants) nor the target itself.
+// part of the hostname pattern after {slug}: those names belong to tenants) nor the target itself.
 // Pure: custom-domains.ts refuses with the problem's code, the portal says it in FR and EN.
 import type { HostPattern } from "./tenant-route.ts";
 

@@ -21,7 +21,7 @@ import { customDomainLimit } from "../plans/custom-domain-limit.ts";
 export interface CustomDomainService {
   /** What customers point their record at (a CNAME's target). */
   readonly target: string;
-  /** Custom domains one tenant may hold (CUSTOM_DOMAINS_PER_TENANT); a plan's customDomains overrides it (limitFor). */
+  /** Custom domains one tenant may hold (the portal's setting); a plan's customDomains overrides it (limitFor). */
   readonly perTenant: number;
   /** The limit for this tenant: its plan's customDomains, or perTenant. */
   limitFor(tenantId: string): Promise<number>;

@@ -1,4 +1,4 @@
-// The custom-domains task (issue 14): every reconciliation period (RECONCILE_INTERVAL_MINUTES), the
+// The custom-domains task (issue 14): every reconciliation period (the reconcile task's interval), the
 // DNS of each pending custom domain is checked again; one pointing at the target turns active and
 // joins its tenant's route (custom-domains.ts). Each activation happens once (a conditional update
 // with its audit entry), so a pass run twice changes nothing more. Present only when the feature

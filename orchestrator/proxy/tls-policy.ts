@@ -85,7 +85,7 @@ export async function ensureTenantTls(admin: CaddyAdmin, settings: TenantTlsSett
     // Caddy 2.6 reads the ask URL here (later versions also accept a permission module).
     const ask = await admin.ensureConfig("/config/apps/tls/automation/on_demand/ask", settings.askUrl);
     const policy = await ensureInList(admin, POLICIES, TENANT_TLS_POLICY_ID, tenantTlsPolicy(settings.acme));
-    // Files left from TENANT_TLS=files would be presented instead of asking for certificates.
+    // Files left from the files mode would be presented instead of asking for certificates.
     const certificate = await removeFromList(admin, LOAD_FILES, TENANT_CERT_FILES_ID);
     return { mode: "on-demand", automaticHttps, tlsOnServer, ask, policy, certificate };
   }

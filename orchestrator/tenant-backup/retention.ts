@@ -4,7 +4,7 @@
 //   one, of each of the last `weekly` ISO weeks (Monday to Sunday, UTC), and of each of the last
 //   `monthly` months (one backup may count for a day, its week and its month at once);
 // - pre-upgrade, pre-restore and pre-termination backups: kept `fixedDays` days after they were
-//   taken (the final dumps' retention, FINAL_DUMP_RETENTION_DAYS), then deleted;
+//   taken (the final dumps' retention days), then deleted;
 // - the tenant's newest backup is always kept while the tenant lives;
 // - a terminated (destroyed) tenant's backups, whatever their reason, are kept `fixedDays` days
 //   after they were taken, then deleted: nothing of a former customer stays for ever.

@@ -1,7 +1,7 @@
 // The settings of scheduled tenant backups (issue 13), validated by the portal
 // (app/config.server.ts) and passed in: how often each active tenant is backed up
-// (BACKUP_SCHEDULE), how many backups retention keeps (BACKUP_KEEP_DAILY/WEEKLY/MONTHLY), how many
-// tenants a verification run restores (BACKUP_VERIFY_PER_RUN). Plus the schedule's periods: a
+// (daily, weekly or off), how many backups retention keeps (daily, weekly, monthly), how many
+// tenants a verification run restores. Plus the schedule's periods: a
 // daily schedule's period starts at 02:00 UTC, a weekly one on Sunday at 02:00 UTC.
 import { daily, weekly, type Period } from "../scheduler/periods.ts";
 

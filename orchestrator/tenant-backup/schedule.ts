@@ -65,7 +65,7 @@ export function tenantBackupsTask(deps: SchedulerDeps, settings: BackupScheduleS
     name: "tenant-backups",
     description: period
       ? `Backs up each active tenant once per period (${period.description}), ${settings.maxInFlight} at a time`
-      : "Scheduled tenant backups are off (BACKUP_SCHEDULE=off)",
+      : "Scheduled tenant backups are off (the schedule setting is off)",
     period: everyMinutes(5),
     async run(context) {
       const outcome = await queueScheduledBackups(deps.prisma, settings, context.asOf, context.signal);

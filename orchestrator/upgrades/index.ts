@@ -18,7 +18,7 @@ export { IMAGE_REFERENCE } from "./app-image.ts";
 export type { UpgradeRequest, UpgradeRequester, UpgradeTarget, UpgradeRunSummary, UpgradeRunTenantSummary } from "./runs.ts";
 
 export interface UpgradeSettings {
-  /** Bound on each readiness check after the new image started (UPGRADE_HEALTH_TIMEOUT_SECONDS). */
+  /** Bound on each readiness check after the new image started (the portal's upgrade health timeout). */
   healthTimeoutSeconds: number;
 }
 

@@ -7,7 +7,7 @@
 //   replace             the stack's containers removed (its data volume kept) and deployed again
 //                       from the tenant's stack rendered with the new image: both drivers, no new
 //                       driver method (the database restarts too, on the same volume)
-//   health              the template's readiness checks, each within UPGRADE_HEALTH_TIMEOUT_SECONDS
+//   health              the template's readiness checks, each within the upgrade health timeout
 //                       (or its own timeout when shorter)
 //   route:app, record   the route back; Tenant.appImage set, audited (tenant.upgraded), the run
 //                       told (runs.ts advances to the next batch)
