@@ -23,6 +23,8 @@ const KNOWN_STEPS = new Set([
   "backup",
   "pre-restore-backup",
   "pre-upgrade-backup",
+  "pre-termination-backup",
+  "apply-limits",
   "verify",
   "load",
   "record",
