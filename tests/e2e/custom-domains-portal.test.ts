@@ -4,6 +4,9 @@
 // is enabled at once; one pointing elsewhere → pending, the page says what was found; a third →
 // refused by the limit; removes one. In the console: a viewer sees the card without forms and is
 // refused (403) if they post anyway; an operator adds and removes. Every change audited with its actor.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrialSignup } from "../../app/models/signup.server.ts";
@@ -22,6 +25,17 @@ let portal: Portal;
 let browser: Browser;
 let dns: Dnsmasq;
 let tenant: { id: string; customerId: string; statusToken: string };
+let plansDir: string;
+
+/** The shipped catalogue with the default plan allowing 2 custom domains (the limit this test meets). */
+async function plansWithTwoDomains(): Promise<string> {
+  plansDir = await mkdtemp(path.join(tmpdir(), "tenantry-b-plans-"));
+  const catalogue = JSON.parse(await readFile("compose-templates/plans.json", "utf8")) as { defaultPlan: string; plans: { id: string; customDomains?: number }[] };
+  catalogue.plans.find((plan) => plan.id === catalogue.defaultPlan)!.customDomains = 2;
+  const file = path.join(plansDir, "plans.json");
+  await writeFile(file, JSON.stringify(catalogue));
+  return file;
+}
 
 beforeAll(async () => {
   shared = await createSharedDatabase();
@@ -40,6 +54,7 @@ beforeAll(async () => {
       TENANT_HOST_PATTERN: "{slug}.b-portal.test",
       TENANT_CUSTOM_DOMAIN_TARGET: TARGET,
       DNS_SERVERS: dns.server,
+      PLANS_FILE: await plansWithTwoDomains(),
     }),
     launchChromium(),
   ]);
@@ -58,6 +73,7 @@ afterAll(async () => {
   await portal?.stop();
   await dns?.stop();
   await shared?.dispose();
+  if (plansDir) await rm(plansDir, { recursive: true, force: true });
 });
 
 describe("custom domains in the portal", () => {
@@ -107,6 +123,8 @@ describe("custom domains in the portal", () => {
     expect(await card.getByTestId("domain-input").count()).toBe(0);
     expect(await card.getByRole("button").count()).toBe(0);
     const csrf = await page.locator('input[name="csrf"]').first().inputValue().catch(() => "");
+    // The page done loading (hydrated, nothing in flight), so nothing cuts the request below short.
+    await page.waitForLoadState("networkidle");
     const status = await page.evaluate(
       async ({ url, csrf }) => (await fetch(url, { method: "POST", body: new URLSearchParams({ csrf, intent: "add", hostname: "erp.b-viewer.test" }) })).status,
       { url: `/admin/tenants/${tenant.id}/domains`, csrf },
