@@ -8,12 +8,13 @@
 //
 // The key is derived with HKDF from the secrets key (a random salt per file, in the header), so the
 // file opens only with the key the portal had when it was written. Written and read as streams.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { PassThrough, Transform, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { keyFingerprint } from "../secrets.ts";
+import { sealingTransform } from "../sealed-stream.ts";
 
 export const MAGIC = "TENANTRY-PORTAL-BACKUP 1\n";
 export const BACKUP_EXTENSION = ".tenantry-backup";
@@ -50,33 +51,7 @@ export function sealer(secretKey: Buffer, header: Omit<BackupHeader, "salt" | "i
   const iv = randomBytes(12);
   const full: BackupHeader = { format: 1, ...header, keyFingerprint: keyFingerprint(secretKey), salt: salt.toString("base64"), iv: iv.toString("base64") };
   const preamble = Buffer.from(MAGIC + JSON.stringify(full) + "\n", "utf8");
-  const cipher = createCipheriv("aes-256-gcm", fileKey(secretKey, salt), iv);
-  cipher.setAAD(preamble);
-  const hash = createHash("sha256");
-  let started = false;
-  const emit = (self: Transform, chunk: Buffer) => {
-    if (chunk.length === 0) return;
-    hash.update(chunk);
-    self.push(chunk);
-  };
-  const start = (self: Transform) => {
-    if (!started) emit(self, preamble);
-    started = true;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      start(this);
-      emit(this, cipher.update(chunk));
-      done();
-    },
-    flush(done) {
-      start(this);
-      emit(this, cipher.final());
-      emit(this, cipher.getAuthTag());
-      this.push(hash.digest());
-      done();
-    },
-  });
+  return sealingTransform(fileKey(secretKey, salt), iv, preamble);
 }
 
 export interface OpenedBackup {

@@ -11,7 +11,7 @@
 // backup key (the secrets key, or a separate backup key): a file opens only with the key it was
 // made with, and its header's fingerprint says when another key is needed. Files are written under
 // a temporary name with mode 0600 and renamed once complete.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -20,6 +20,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { OrchestratorError } from "../errors.ts";
 import { keyFingerprint } from "../secrets.ts";
+import { sealingTransform } from "../sealed-stream.ts";
 
 export const TENANT_BACKUP_MAGIC = "TENANTRY-TENANT-BACKUP 1\n";
 export const TENANT_BACKUP_EXTENSION = ".sql.gz.tbk";
@@ -63,33 +64,7 @@ export function backupSealer(key: Buffer, meta: { tenantId: string; createdAt: D
     iv: iv.toString("base64"),
   };
   const preamble = Buffer.from(TENANT_BACKUP_MAGIC + JSON.stringify(header) + "\n", "utf8");
-  const cipher = createCipheriv("aes-256-gcm", fileKey(key, salt), iv);
-  cipher.setAAD(preamble);
-  const hash = createHash("sha256");
-  let started = false;
-  const emit = (self: Transform, chunk: Buffer) => {
-    if (chunk.length === 0) return;
-    hash.update(chunk);
-    self.push(chunk);
-  };
-  const start = (self: Transform) => {
-    if (!started) emit(self, preamble);
-    started = true;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      start(this);
-      emit(this, cipher.update(chunk));
-      done();
-    },
-    flush(done) {
-      start(this);
-      emit(this, cipher.final());
-      emit(this, cipher.getAuthTag());
-      this.push(hash.digest());
-      done();
-    },
-  });
+  return sealingTransform(fileKey(key, salt), iv, preamble);
 }
 
 export interface WrittenBackup {
