@@ -7,10 +7,10 @@ import type { Clock } from "../clock.ts";
 import type { ExecStream, ExecStreamOptions } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import type { EngineApi } from "./engine.ts";
+import { exitCode } from "./exec.ts";
 
 /** The end of stderr that is kept (the lines that say what went wrong come last). */
 const STDERR_KEPT_BYTES = 64 * 1024;
-const EXIT_CODE_WAIT_MS = 5_000;
 
 export async function runExecStream(
   engine: EngineApi,
@@ -108,18 +108,6 @@ class FrameSplitter extends Writable {
     this.#stderr.push(Buffer.from(part));
     this.#stderrBytes += part.length;
     while (this.#stderrBytes > STDERR_KEPT_BYTES && this.#stderr.length > 1) this.#stderrBytes -= this.#stderr.shift()!.length;
-  }
-}
-
-async function exitCode(engine: EngineApi, execId: string, label: string, clock: Clock): Promise<number> {
-  const deadline = clock.now().getTime() + EXIT_CODE_WAIT_MS;
-  for (;;) {
-    const info = await engine.inspectExec(execId, label);
-    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-    if (clock.now().getTime() >= deadline) {
-      throw new DriverError(`The engine did not report the exit code of ${label}; retry the step.`, { transient: true });
-    }
-    await clock.sleep(50);
   }
 }
 

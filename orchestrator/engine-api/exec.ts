@@ -41,7 +41,8 @@ export async function runExec(
   return { exitCode: await exitCode(engine, execId, label, limits.clock), stdout, stderr };
 }
 
-async function exitCode(engine: EngineApi, execId: string, label: string, clock: Clock): Promise<number> {
+/** The exec's exit code once the engine reports it stopped (shared with the streamed exec). */
+export async function exitCode(engine: EngineApi, execId: string, label: string, clock: Clock): Promise<number> {
   const deadline = clock.now().getTime() + EXIT_CODE_WAIT_MS;
   for (;;) {
     const info = await engine.inspectExec(execId, label);
