@@ -86,6 +86,7 @@ export async function openOrchestratorFor(
     portRange: o.portRange,
     bindAddress: o.bindAddress,
     tenantUrl: o.tenantUrl,
+    ...(config.account.portalUrl ? { portalUrl: config.account.portalUrl } : {}),
     ...(o.proxy ? { proxy: o.proxy } : {}),
     ...(o.customDomains ? { customDomains: o.customDomains } : {}),
     mail: config.mail,

@@ -172,6 +172,8 @@ export interface OrchestratorOptions {
   bindAddress: string;
   /** Customers' address of their instance, with {port} and {slug} to fill in. */
   tenantUrl: string;
+  /** The portal's public address as customers reach it: trial and billing emails link to the account page (`<portalUrl>/trial/<token>`); absent: no link. */
+  portalUrl?: string;
   /** Where email goes: an SMTP URL, or (absent) the development mailbox folder. */
   mail: { smtpUrl?: string; devMailboxDir: string; from: string };
   /** 32-byte key encrypting tenant secrets. */
@@ -323,6 +325,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     portRange: options.portRange,
     bindAddress: options.bindAddress,
     tenantUrl: options.tenantUrl,
+    ...(options.portalUrl ? { portalUrl: options.portalUrl } : {}),
     finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
     ...(options.tenantBackups ? { tenantBackups: { dir: options.tenantBackups.dir, key: tenantBackupKey(options.tenantBackups.key, secretBox) } } : {}),
     ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
@@ -336,6 +339,7 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     clock,
     logger: options.logger,
     tenantUrl: options.tenantUrl,
+    ...(options.portalUrl ? { portalUrl: options.portalUrl } : {}),
     settings: options.billing ?? defaultBillingSettings(),
     ...(options.plans ? { plans: options.plans } : {}),
   });

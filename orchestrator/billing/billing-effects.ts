@@ -9,7 +9,7 @@ import type { Clock } from "../clock.ts";
 import { requestJob } from "../jobs/job-requests.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import type { SecretBox } from "../secrets.ts";
-import { appUrlOf, lockTenant, queueTrialEmail, trialMailTarget } from "../trials/trial-mail.ts";
+import { accountLinkOf, appUrlOf, lockTenant, queueTrialEmail, trialMailTarget } from "../trials/trial-mail.ts";
 import type { BillingSettings } from "./settings.ts";
 import type { TenantEffect, Transition } from "./stripe-state.ts";
 
@@ -20,6 +20,8 @@ export interface BillingDeps {
   clock: Clock;
   logger: OrchestratorLogger;
   tenantUrl: string;
+  /** The portal's public address: the payment-failed and suspended emails link to the account page (absent: no link). */
+  portalUrl?: string | undefined;
   settings: BillingSettings;
   /** The plans catalogue's lookups (orchestrator/plans): a price id names the plan bought. */
   plans?: {
@@ -66,7 +68,7 @@ type EmailOf =
   | { purpose: "billing-suspended"; reason: "unpaid" | "canceled" };
 
 /** Audits the transition, moves the tenant, queues the email. Returns the job queued, if any. */
-export async function applyEffects(tx: Prisma.TransactionClient, deps: Pick<BillingDeps, "secretBox" | "tenantUrl">, effects: TransitionEffects): Promise<string | null> {
+export async function applyEffects(tx: Prisma.TransactionClient, deps: Pick<BillingDeps, "secretBox" | "tenantUrl" | "portalUrl">, effects: TransitionEffects): Promise<string | null> {
   const action: AuditAction = effects.transition ? `subscription.${effects.transition}` : effects.unchangedAction;
   const details = { subscriptionId: effects.subscriptionId, ...effects.details };
   const tenant = effects.tenantId
@@ -88,8 +90,8 @@ export async function applyEffects(tx: Prisma.TransactionClient, deps: Pick<Bill
     const email = effects.email.message;
     await queueTrialEmail(tx, deps.secretBox, tenant, effects.email.key, (recipient) =>
       email.purpose === "payment-failed"
-        ? { ...recipient, ...email, appUrl: appUrlOf(deps.tenantUrl, tenant) }
-        : { ...recipient, ...email },
+        ? { ...recipient, ...email, appUrl: appUrlOf(deps.tenantUrl, tenant), ...accountLinkOf(deps.portalUrl, tenant) }
+        : { ...recipient, ...email, ...accountLinkOf(deps.portalUrl, tenant) },
     );
   }
   return jobId;

@@ -24,6 +24,8 @@ export interface LifecycleDeps {
   bindAddress: string;
   /** The address customers reach their instance at, with {port} and {slug} to fill in. */
   tenantUrl: string;
+  /** The portal's public address as customers reach it: trial and billing emails link to the account page; absent: no link. */
+  portalUrl?: string | undefined;
   /** Where the final dump of a terminated tenant is written, and how long it is kept. */
   finalDumps: { dir: string; retentionDays: number };
   /** Where tenant backups are written and their key (issue 13); absent: backup and restore jobs refuse. */

@@ -7,12 +7,14 @@ import type { PrismaClient, TenantActualState } from "../../prisma/generated/cli
 import { writeAudit } from "../audit/audit-log.ts";
 import { requestJob } from "../jobs/job-requests.ts";
 import type { SecretBox } from "../secrets.ts";
-import { appUrlOf, lockTenant, queueTrialEmail, SCHEDULER_ACTOR, trialMailTarget } from "./trial-mail.ts";
+import { accountLinkOf, appUrlOf, lockTenant, queueTrialEmail, SCHEDULER_ACTOR, trialMailTarget } from "./trial-mail.ts";
 
 export interface ExpiryDeps {
   prisma: PrismaClient;
   secretBox: SecretBox;
   tenantUrl: string;
+  /** The portal's public address: the email links to the account page (absent: no link). */
+  portalUrl?: string | undefined;
 }
 
 export interface ExpirySummary {
@@ -71,6 +73,7 @@ export async function expireTrials(deps: ExpiryDeps, asOf: Date, signal: AbortSi
         purpose: "trial-ended",
         ...recipient,
         appUrl: appUrlOf(deps.tenantUrl, tenant),
+        ...accountLinkOf(deps.portalUrl, tenant),
       }));
       return { suspendJob };
     });

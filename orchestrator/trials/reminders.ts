@@ -9,12 +9,14 @@
 import type { PrismaClient } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import type { SecretBox } from "../secrets.ts";
-import { appUrlOf, DAY_MS, lockTenant, queueTrialEmail, SCHEDULER_ACTOR, trialMailTarget } from "./trial-mail.ts";
+import { accountLinkOf, appUrlOf, DAY_MS, lockTenant, queueTrialEmail, SCHEDULER_ACTOR, trialMailTarget } from "./trial-mail.ts";
 
 export interface ReminderDeps {
   prisma: PrismaClient;
   secretBox: SecretBox;
   tenantUrl: string;
+  /** The portal's public address: the email links to the account page (absent: no link). */
+  portalUrl?: string | undefined;
   reminderDays: readonly number[];
 }
 
@@ -66,6 +68,7 @@ export async function sendTrialReminders(deps: ReminderDeps, asOf: Date, signal:
         trialEndsAt: endsAt,
         daysLeft: daysLeft(days, endsAt, asOf),
         appUrl: appUrlOf(deps.tenantUrl, tenant),
+        ...accountLinkOf(deps.portalUrl, tenant),
       }));
       if (!mailed) return false;
       await writeAudit(tx, {

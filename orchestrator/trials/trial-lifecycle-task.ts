@@ -19,11 +19,11 @@ export function trialLifecycleTask(deps: SchedulerDeps): ScheduledTask {
     async run(context) {
       const { asOf, signal } = context;
       const reminded = await sendTrialReminders(
-        { prisma: deps.prisma, secretBox: deps.secretBox, tenantUrl: deps.tenantUrl, reminderDays: deps.time.trialReminderDays },
+        { prisma: deps.prisma, secretBox: deps.secretBox, tenantUrl: deps.tenantUrl, portalUrl: deps.portalUrl, reminderDays: deps.time.trialReminderDays },
         asOf,
         signal,
       );
-      const expiry = await expireTrials({ prisma: deps.prisma, secretBox: deps.secretBox, tenantUrl: deps.tenantUrl }, asOf, signal);
+      const expiry = await expireTrials({ prisma: deps.prisma, secretBox: deps.secretBox, tenantUrl: deps.tenantUrl, portalUrl: deps.portalUrl }, asOf, signal);
       const terminating = await terminateExpiredTrials(
         { prisma: deps.prisma, suspendedDaysBeforeTermination: deps.time.suspendedDaysBeforeTermination },
         asOf,

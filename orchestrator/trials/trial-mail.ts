@@ -19,6 +19,7 @@ export async function lockTenant(tx: Prisma.TransactionClient, tenantId: string)
 export interface TrialMailTarget {
   id: string;
   slug: string;
+  statusToken: string;
   customer: { email: string; firstName: string; company: string; locale: string; erasedAt: Date | null };
   portLeases: { port: number }[];
 }
@@ -27,6 +28,7 @@ export interface TrialMailTarget {
 export const trialMailTarget = {
   id: true,
   slug: true,
+  statusToken: true,
   customer: { select: { email: true, firstName: true, company: true, locale: true, erasedAt: true } },
   portLeases: { select: { port: true }, orderBy: { createdAt: "asc" }, take: 1 },
 } satisfies Prisma.TenantSelect;
@@ -56,4 +58,13 @@ export async function queueTrialEmail(
 
 export function appUrlOf(tenantUrl: string, tenant: TrialMailTarget): string {
   return tenantAppUrl(tenantUrl, tenant.slug, tenant.portLeases[0]?.port);
+}
+
+/**
+ * The account page's link (`<portalUrl>/trial/<statusToken>`, as "send me my link" builds it) for a
+ * trial or billing email, as a field to spread into the message; nothing when the portal's public
+ * address is not set. The link is a secret: the outbox cuts it from the copy it keeps (redaction.ts).
+ */
+export function accountLinkOf(portalUrl: string | undefined, tenant: Pick<TrialMailTarget, "statusToken">): { accountUrl?: string } {
+  return portalUrl ? { accountUrl: `${portalUrl.replace(/\/+$/, "")}/trial/${tenant.statusToken}` } : {};
 }

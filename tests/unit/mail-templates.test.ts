@@ -304,3 +304,71 @@ describe("mail templates: operator notifications", () => {
     expect(email.html).not.toContain("border:1px solid #d0d7de");
   });
 });
+
+describe("mail templates: the account page's link in trial and billing emails (issue 12)", () => {
+  const ACCOUNT_URL = "https://trial.vendor.example/trial/tok_Secret-123";
+  const LABEL: Record<EmailLocale, string> = {
+    en: "Subscribe / manage my subscription from your account page",
+    fr: "Souscrire / gérer mon abonnement depuis votre espace client",
+  };
+  function linked(accountUrl?: string): EmailMessageInput[] {
+    const link = accountUrl ? { accountUrl } : {};
+    return [
+      { purpose: "trial-ending", firstName: "Ada", company: "Acme", trialEndsAt: TRIAL_END, daysLeft: 7, appUrl: credentials.appUrl, ...link },
+      { purpose: "trial-ended", firstName: "Ada", company: "Acme", appUrl: credentials.appUrl, ...link },
+      { purpose: "trial-ended", firstName: "Ada", company: "Acme", ...link },
+      { purpose: "payment-failed", firstName: "Ada", company: "Acme", graceEndsAt: TRIAL_END, last: false, ...link },
+      { purpose: "payment-failed", firstName: "Ada", company: "Acme", graceEndsAt: TRIAL_END, last: true, payUrl: "https://invoice.stripe.com/i/x", ...link },
+      { purpose: "billing-suspended", firstName: "Ada", company: "Acme", reason: "unpaid", ...link },
+      { purpose: "billing-suspended", firstName: "Ada", company: "Acme", reason: "canceled", ...link },
+    ];
+  }
+
+  it.each(LOCALES)("shows the link under its label in the text and as a link in HTML (%s)", (locale) => {
+    for (const message of linked(ACCOUNT_URL)) {
+      const email = renderEmail(message, locale);
+      expect(email.text, message.purpose).toContain(`${LABEL[locale]}`);
+      expect(email.text).toContain(ACCOUNT_URL);
+      expect(email.html).toContain(escapeHtml(LABEL[locale]));
+      expect(hrefsOf(email.html)).toContain(ACCOUNT_URL);
+      expect(email.subject).not.toContain(ACCOUNT_URL);
+    }
+  });
+
+  it.each(LOCALES)("without PORTAL_URL the emails are as before: no label, no link (%s)", (locale) => {
+    for (const message of linked()) {
+      const email = renderEmail(message, locale);
+      expect(email.text, message.purpose).not.toContain(LABEL[locale]);
+      expect(email.html).not.toContain(escapeHtml(LABEL[locale]));
+      expect(hrefsOf(email.html).some((href) => href.includes("/trial/"))).toBe(false);
+    }
+    // Everything else of the message is the same with and without the link.
+    for (const [withLink, without] of linked(ACCOUNT_URL).map((m, i) => [m, linked()[i]!] as const)) {
+      const a = renderEmail(withLink, locale);
+      const b = renderEmail(without, locale);
+      expect(a.subject).toBe(b.subject);
+      // (the link's own block leaves a blank line behind once its line is taken out)
+      const squeeze = (text: string) => text.replace(/\n{3,}/g, "\n\n");
+      const rest = a.text.split("\n").filter((line) => !line.includes(ACCOUNT_URL)).join("\n");
+      expect(squeeze(rest)).toBe(squeeze(b.text));
+    }
+  });
+
+  it.each(LOCALES)("the link is a secret: listed, and cut from the copy kept after delivery (%s)", (locale) => {
+    for (const message of linked(ACCOUNT_URL)) {
+      expect(secretFieldsOf(message), message.purpose).toEqual([ACCOUNT_URL]);
+      const kept = withoutSecrets(message);
+      expect(secretFieldsOf(kept)).toEqual([]);
+      const full = renderEmail(message, locale);
+      const copy = renderEmail(kept, locale);
+      expect(allParts(full)).toContain(ACCOUNT_URL); // the check can fail
+      expect(allParts(copy)).not.toContain(ACCOUNT_URL);
+      expect(allParts(copy)).not.toContain("tok_Secret-123");
+      expect(copy.text).toContain(PASSWORD_PLACEHOLDER);
+      expect(copy.text).toContain(LABEL[locale]);
+      expect(copy.subject).toBe(full.subject);
+    }
+    // The input itself is left alone.
+    expect(linked(ACCOUNT_URL).every((m) => "accountUrl" in m && m.accountUrl === ACCOUNT_URL)).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 // Puts each message together from the copy: which paragraphs and fields, in which order. The
 // same structure serves both languages, so they cannot drift apart.
-import type { Block, EmailContent } from "./content.ts";
+import type { Block, EmailContent, Field } from "./content.ts";
 import { formatLongDate } from "./dates.ts";
 import { COPY, type Copy } from "./messages.ts";
 import type { CustomerEmailInput, EmailLocale } from "./types.ts";
@@ -42,15 +42,17 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
         body: [
           paragraph(text.ends(message.company, endDate, message.daysLeft)),
           paragraph(text.subscribe),
-          { kind: "fields", fields: [{ label: text.addressLabel, value: { kind: "link", url: message.appUrl } }] },
+          { kind: "fields", fields: [{ label: text.addressLabel, value: { kind: "link", url: message.appUrl } }, ...accountField(message.accountUrl, copy)] },
         ],
       };
     }
     case "trial-ended": {
       const text = copy.trialEnded;
-      const address: Block[] = message.appUrl
-        ? [{ kind: "fields", fields: [{ label: text.addressLabel, value: { kind: "link", url: message.appUrl } }] }]
-        : [];
+      const fields: Field[] = [
+        ...(message.appUrl ? [{ label: text.addressLabel, value: { kind: "link" as const, url: message.appUrl } }] : []),
+        ...accountField(message.accountUrl, copy),
+      ];
+      const address: Block[] = fields.length > 0 ? [{ kind: "fields", fields }] : [];
       return {
         subject: text.subject(message.company),
         body: [paragraph(text.suspended(message.company)), paragraph(text.dataKept, text.subscribe), ...address],
@@ -69,6 +71,7 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
       const fields = [
         ...(message.payUrl ? [{ label: text.payLabel, value: { kind: "link" as const, url: message.payUrl } }] : []),
         ...(message.appUrl ? [{ label: text.addressLabel, value: { kind: "link" as const, url: message.appUrl } }] : []),
+        ...accountField(message.accountUrl, copy),
       ];
       return {
         subject: message.last ? text.lastSubject(message.company, endDate) : text.subject(message.company),
@@ -79,7 +82,11 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
       const text = copy.billingSuspended;
       return {
         subject: text.subject(message.company),
-        body: [paragraph(message.reason === "unpaid" ? text.unpaid(message.company) : text.canceled(message.company)), paragraph(text.dataKept, text.resume)],
+        body: [
+          paragraph(message.reason === "unpaid" ? text.unpaid(message.company) : text.canceled(message.company)),
+          paragraph(text.dataKept, text.resume),
+          ...(message.accountUrl ? [{ kind: "fields" as const, fields: accountField(message.accountUrl, copy) }] : []),
+        ],
       };
     }
     case "account-link": {
@@ -94,6 +101,11 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
       };
     }
   }
+}
+
+/** The account page's link (a secret: redaction.ts cuts it from the kept copy), when there is one. */
+function accountField(accountUrl: string | undefined, copy: Copy): Field[] {
+  return accountUrl ? [{ label: copy.subscribeLink.label, value: { kind: "link", url: accountUrl } }] : [];
 }
 
 function paragraph(...lines: string[]): Block {

@@ -58,6 +58,10 @@ export interface Copy {
     readonly previous: string;
     readonly notYou: string;
   };
+  /** The account page's link in the trial and billing emails (issue 12), when the portal's address is set. */
+  readonly subscribeLink: {
+    readonly label: string;
+  };
 }
 
 function englishDelay(daysLeft: number): string {
@@ -128,6 +132,9 @@ const en: Copy = {
     previous: "The previous link no longer works. Keep this one to yourself: whoever has it can manage your account.",
     notYou: "If you did not ask for it, you can ignore this e-mail.",
   },
+  subscribeLink: {
+    label: "Subscribe / manage my subscription from your account page (keep this link to yourself)",
+  },
 };
 
 // French: a non-breaking space before ":" and typographic apostrophes.
@@ -186,6 +193,9 @@ const fr: Copy = {
     linkLabel: "Votre espace client",
     previous: "L’ancien lien ne fonctionne plus. Gardez celui-ci pour vous : quiconque le possède peut gérer votre compte.",
     notYou: "Si vous n’avez rien demandé, vous pouvez ignorer cet e-mail.",
+  },
+  subscribeLink: {
+    label: "Souscrire / gérer mon abonnement depuis votre espace client (gardez ce lien pour vous)",
   },
 };
 

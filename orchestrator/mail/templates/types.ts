@@ -25,12 +25,16 @@ export interface TrialEndingEmailInput extends Recipient {
   readonly trialEndsAt: Date;
   readonly daysLeft: number;
   readonly appUrl: string;
+  /** Secret (the account page's token; see `withoutSecrets`): a link to subscribe from the account page; absent when the portal's address is not set. */
+  readonly accountUrl?: string;
 }
 
 /** The trial is over and the instance suspended; its data is kept for a while. */
 export interface TrialEndedEmailInput extends Recipient {
   readonly purpose: "trial-ended";
   readonly appUrl?: string;
+  /** Secret (the account page's token; see `withoutSecrets`): a link to subscribe from the account page; absent when the portal's address is not set. */
+  readonly accountUrl?: string;
 }
 
 /** The instance and its data have been deleted. */
@@ -55,12 +59,16 @@ export interface PaymentFailedEmailInput extends Recipient {
   /** Stripe's page for paying the invoice, when the event gave it. */
   readonly payUrl?: string;
   readonly appUrl?: string;
+  /** Secret (the account page's token; see `withoutSecrets`): a link to subscribe from the account page; absent when the portal's address is not set. */
+  readonly accountUrl?: string;
 }
 
 /** Billing (issue 12): the instance is suspended, its grace over unpaid or its subscription ended. */
 export interface BillingSuspendedEmailInput extends Recipient {
   readonly purpose: "billing-suspended";
   readonly reason: "unpaid" | "canceled";
+  /** Secret (the account page's token; see `withoutSecrets`): a link to subscribe from the account page; absent when the portal's address is not set. */
+  readonly accountUrl?: string;
 }
 
 /** An alert or report for the vendor's operators, already worded in their language (operator-notification.ts). */
