@@ -35,6 +35,17 @@ export interface CustomerExport {
     expiredAt: string | null;
     stripeCustomerId: string | null;
     stripeSubscriptionId: string | null;
+    stripePriceId: string | null;
+    billingInterval: string | null;
+    stripePriceAmount: number | null;
+    stripePriceCurrency: string | null;
+    currentPeriodEnd: string | null;
+    cancelAtPeriodEnd: boolean;
+    stripeStatus: string | null;
+    stripeStateAt: string | null;
+    pastDueSince: string | null;
+    graceEndsAt: string | null;
+    endedAt: string | null;
     createdAt: string;
     updatedAt: string;
   }[];
@@ -110,6 +121,17 @@ export async function exportCustomerData(prisma: PrismaClient, customerId: strin
         expiredAt: iso(s.expiredAt),
         stripeCustomerId: s.stripeCustomerId,
         stripeSubscriptionId: s.stripeSubscriptionId,
+        stripePriceId: s.stripePriceId,
+        billingInterval: s.billingInterval,
+        stripePriceAmount: s.stripePriceAmount,
+        stripePriceCurrency: s.stripePriceCurrency,
+        currentPeriodEnd: iso(s.currentPeriodEnd),
+        cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+        stripeStatus: s.stripeStatus,
+        stripeStateAt: iso(s.stripeStateAt),
+        pastDueSince: iso(s.pastDueSince),
+        graceEndsAt: iso(s.graceEndsAt),
+        endedAt: iso(s.endedAt),
         createdAt: s.createdAt.toISOString(),
         updatedAt: s.updatedAt.toISOString(),
       })),
