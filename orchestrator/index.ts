@@ -353,7 +353,14 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     // Dunning (issue 12) only with Stripe: without it nothing is ever past due.
     ...(billing.stripeConfigured ? [billing.task()] : []),
     ...(customDomains ? [customDomains.task(time.reconcileIntervalMinutes)] : []),
-    ...(options.tenantBackups ? tenantBackupTasks(schedulerDeps, { ...DEFAULT_BACKUP_SCHEDULE, ...options.tenantBackups.schedule }) : []),
+    ...(options.tenantBackups
+      ? tenantBackupTasks(schedulerDeps, {
+          ...DEFAULT_BACKUP_SCHEDULE,
+          ...options.tenantBackups.schedule,
+          // A plan's own schedule (plans file), by the subscription's plan.
+          ...(options.plans ? { scheduleOfPlan: (plan: string) => options.plans!.forSubscription(plan).backupSchedule } : {}),
+        })
+      : []),
     ...(options.portalBackups && options.portalBackups.retentionDays > 0
       ? [portalBackupTask({ prisma: options.prisma, clock, secretKey: () => secretBox.currentKey(), settings: options.portalBackups })]
       : []),

@@ -1,7 +1,7 @@
 // The schema of the vendor's plan catalogue (compose-templates/plans.json by default):
 // each plan's id, its names in French and English, its trial length, its Stripe price ids, the
-// resource limits its tenants' containers run with, how many tenants it takes and how many custom
-// domains each may add. Every object is strict: a misspelt key is an error, never ignored.
+// resource limits its tenants' containers run with, how many tenants it takes, how many custom
+// domains each may add and how often its tenants are backed up. Every object is strict: a misspelt key is an error, never ignored.
 import { z } from "zod";
 import type { ContainerResources } from "../driver.ts";
 
@@ -43,6 +43,8 @@ export const planSchema = z.strictObject({
   maxTenants: z.int("must be a whole number").min(1, "must be at least 1 (leave it out for no limit)").optional(),
   /** Absent: the portal's per-tenant setting. */
   customDomains: z.int("must be a whole number").min(0, "must be 0 or more").max(100, "must be at most 100").optional(),
+  /** How often its tenants are backed up; absent: the portal's schedule setting. */
+  backupSchedule: z.enum(["daily", "weekly", "off"], { message: "must be daily, weekly or off" }).optional(),
 });
 
 export const plansFileSchema = z.strictObject({

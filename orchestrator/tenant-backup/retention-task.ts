@@ -3,7 +3,8 @@
 //   row marked deleted (status "deleted", deletedAt) and audited; a file already gone is fine, so a
 //   run cut short is finished by the next one;
 // - alerts the operators about each active tenant with no finished backup in the last two periods
-//   of the schedule (not before the tenant is two periods old), once per tenant and period.
+//   of its schedule (its plan's, or the portal's; not before the tenant is two periods old), once per
+//   tenant and period.
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { writeAudit } from "../audit/audit-log.ts";
@@ -12,7 +13,7 @@ import { daily } from "../scheduler/periods.ts";
 import type { SchedulerDeps } from "../scheduler/deps.ts";
 import type { ScheduledTask } from "../scheduler/task.ts";
 import { backupsToKeep, type RetentionPolicy } from "./retention.ts";
-import { periodsBefore, schedulePeriod, type BackupScheduleSettings } from "./schedule-settings.ts";
+import { periodsBefore, schedulePeriod, tenantSchedule, type BackupScheduleSettings } from "./schedule-settings.ts";
 
 /** Deletes what the policy does not keep; returns how many backups were deleted. */
 export async function applyBackupRetention(deps: Pick<SchedulerDeps, "prisma" | "clock" | "tenantBackups">, policy: RetentionPolicy, asOf: Date, signal?: AbortSignal): Promise<number> {
@@ -49,18 +50,20 @@ export async function applyBackupRetention(deps: Pick<SchedulerDeps, "prisma" | 
   return deleted;
 }
 
-/** Raises "no recent backup" for each active tenant without a finished backup in two schedule periods. */
-export async function alertStaleBackups(deps: Pick<SchedulerDeps, "prisma">, settings: Pick<BackupScheduleSettings, "schedule">, asOf: Date): Promise<number> {
-  const period = schedulePeriod(settings.schedule);
-  if (!period) return 0;
-  const periodStart = period.startOf(asOf);
-  const since = periodsBefore(period, periodStart, 2);
+/** Raises "no recent backup" for each active tenant without a finished backup in two periods of its schedule. */
+export async function alertStaleBackups(deps: Pick<SchedulerDeps, "prisma">, settings: Pick<BackupScheduleSettings, "schedule" | "scheduleOfPlan">, asOf: Date): Promise<number> {
   const tenants = await deps.prisma.tenant.findMany({
-    where: { actualState: "active", desiredState: "active", createdAt: { lt: since } },
-    select: { id: true, slug: true },
+    where: { actualState: "active", desiredState: "active" },
+    select: { id: true, slug: true, createdAt: true, subscription: { select: { plan: true } } },
   });
   let alerted = 0;
   for (const tenant of tenants) {
+    const schedule = tenantSchedule(settings, tenant.subscription?.plan);
+    const period = schedulePeriod(schedule);
+    if (!period) continue;
+    const periodStart = period.startOf(asOf);
+    const since = periodsBefore(period, periodStart, 2);
+    if (tenant.createdAt >= since) continue;
     const recent = await deps.prisma.tenantBackup.findFirst({ where: { tenantId: tenant.id, status: { in: ["succeeded", "deleted"] }, createdAt: { gte: since } }, select: { id: true } });
     if (recent) continue;
     const latest = await deps.prisma.tenantBackup.findFirst({
@@ -73,7 +76,7 @@ export async function alertStaleBackups(deps: Pick<SchedulerDeps, "prisma">, set
       kind: "alert.no_recent_backup",
       severity: "warning",
       title: `No recent backup of tenant ${tenant.slug}`,
-      fields: { tenant: tenant.slug, tenantId: tenant.id, since: since.toISOString(), schedule: settings.schedule, latestAt: latest?.createdAt.toISOString() ?? null },
+      fields: { tenant: tenant.slug, tenantId: tenant.id, since: since.toISOString(), schedule, latestAt: latest?.createdAt.toISOString() ?? null },
     });
     alerted += 1;
   }

@@ -1,6 +1,6 @@
 // The settings of scheduled tenant backups (issue 13), validated by the portal
 // (app/config.server.ts) and passed in: how often each active tenant is backed up
-// (daily, weekly or off), how many backups retention keeps (daily, weekly, monthly), how many
+// (daily, weekly or off; a plan may set its own), how many backups retention keeps (daily, weekly, monthly), how many
 // tenants a verification run restores. Plus the schedule's periods: a
 // daily schedule's period starts at 02:00 UTC, a weekly one on Sunday at 02:00 UTC.
 import { daily, weekly, type Period } from "../scheduler/periods.ts";
@@ -16,6 +16,13 @@ export interface BackupScheduleSettings {
   verifyPerRun: number;
   /** Scheduled backups queued or running at one time (default 3): the rest wait for the next pass. */
   maxInFlight: number;
+  /** A plan's own schedule (the plans file's backupSchedule), by Subscription.plan; undefined: `schedule`. */
+  scheduleOfPlan?: (plan: string) => BackupSchedule | undefined;
+}
+
+/** A tenant's schedule: its plan's when the plan sets one, else the portal's. */
+export function tenantSchedule(settings: Pick<BackupScheduleSettings, "schedule" | "scheduleOfPlan">, plan: string | null | undefined): BackupSchedule {
+  return settings.scheduleOfPlan?.(plan ?? "trial") ?? settings.schedule;
 }
 
 export const DEFAULT_BACKUP_SCHEDULE: BackupScheduleSettings = {

@@ -2,7 +2,7 @@
 // the queuing pass gives each active tenant one scheduled backup job per schedule period, however
 // many passes run (at once or later), a few in flight at a time; retention deletes the backups it
 // does not keep (file, row marked deleted, audited) once; a tenant without a recent backup raises
-// one "no recent backup" alert per period.
+// one "no recent backup" alert per period; a plan's own schedule wins over the portal's.
 import { randomUUID } from "node:crypto";
 import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -132,5 +132,32 @@ describe(`scheduled tenant backups (${process.env.TEST_DB_KIND})`, () => {
     await alertStaleBackups({ prisma: prisma() }, { schedule: "daily" }, new Date(asOf.getTime() + DAY));
     await alertStaleBackups({ prisma: prisma() }, { schedule: "off" }, new Date(asOf.getTime() + 2 * DAY));
     expect(await prisma().operatorNotification.count({ where: { kind: "alert.no_recent_backup" } })).toBe(2);
+  });
+
+  it("a plan's own schedule wins over the portal's: backups and alerts follow each tenant's plan", async () => {
+    const [daily, off] = [await activeTenant(), await activeTenant()];
+    const planOf = { [daily.id]: "e-daily", [off.id]: "e-off" };
+    for (const [tenantId, plan] of Object.entries(planOf)) {
+      const { subscriptionId } = await prisma().tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { subscriptionId: true } });
+      await prisma().subscription.update({ where: { id: subscriptionId! }, data: { plan } });
+    }
+    // The portal's schedule is off; one plan backs its tenants up daily, the other says off.
+    const settings = {
+      schedule: "off" as const,
+      maxInFlight: 10,
+      scheduleOfPlan: (plan: string) => ({ "e-daily": "daily" as const, "e-off": "off" as const })[plan],
+    };
+    const asOf = new Date("2027-03-01T02:30:00Z");
+    expect(await queueScheduledBackups(prisma(), settings, asOf)).toMatchObject({ due: 1, queued: 1 });
+    expect((await scheduledJobs([daily.id, off.id])).map((job) => job.tenantId)).toEqual([daily.id]);
+    expect(await queueScheduledBackups(prisma(), settings, asOf)).toMatchObject({ due: 0, queued: 0 });
+
+    // Alerts: only the tenant whose plan schedules backups is expected to have one.
+    await prisma().tenant.updateMany({ where: { id: { in: [daily.id, off.id] } }, data: { createdAt: new Date("2026-01-01T00:00:00Z") } });
+    const before = await prisma().operatorNotification.count({ where: { kind: "alert.no_recent_backup" } });
+    expect(await alertStaleBackups({ prisma: prisma() }, settings, new Date("2027-03-05T03:00:00Z"))).toBe(1);
+    const raised = await prisma().operatorNotification.findMany({ where: { kind: "alert.no_recent_backup" }, orderBy: { createdAt: "asc" } });
+    expect(raised).toHaveLength(before + 1);
+    expect(raised.at(-1)!.payload).toMatchObject({ tenantId: daily.id, schedule: "daily" });
   });
 });
