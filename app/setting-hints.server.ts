@@ -16,6 +16,7 @@ export const SETTING_VARIABLES: Record<OrchestratorSetting, string> = {
   "secrets.key": "SECRETS_KEY (or the key file under DATA_DIR)",
   "backups.key": "BACKUP_KEY_FILE (unset: the secrets key seals tenant backups)",
   "backups.dir": "BACKUP_DIR",
+  "backups.s3": "BACKUP_S3_URL, BACKUP_S3_REGION, BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY",
 };
 
 function hintFor(setting: OrchestratorSetting | undefined): string | undefined {

@@ -28,7 +28,9 @@ export type OrchestratorSetting =
   /** tenantBackups.key: the key tenant backups are sealed with (the secrets key when not given). */
   | "backups.key"
   /** tenantBackups.dir: the folder tenant backups are written to. */
-  | "backups.dir";
+  | "backups.dir"
+  /** tenantBackups.s3: the S3-compatible bucket tenant backups are uploaded to, and its keys. */
+  | "backups.s3";
 
 export class OrchestratorError extends Error {
   override name = "OrchestratorError";
