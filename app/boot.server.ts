@@ -103,6 +103,7 @@ export async function openOrchestratorFor(
       dir: config.tenantBackups.dir,
       schedule: config.tenantBackups.schedule,
       ...(config.tenantBackups.keyFile ? { key: await loadBackupKey(config.tenantBackups.keyFile) } : {}),
+      ...(config.tenantBackups.s3 ? { s3: config.tenantBackups.s3 } : {}),
     },
     upgrades: config.upgrades,
     plans: config.plans,

@@ -147,6 +147,11 @@ const envSchema = z.object({
   BACKUP_KEEP_WEEKLY: wholeNumber(0, 520).default(4),
   BACKUP_KEEP_MONTHLY: wholeNumber(0, 1200).default(6),
   BACKUP_VERIFY_PER_RUN: wholeNumber(0, 1000).default(3),
+  /** Tenant backups to an S3-compatible bucket (path-style https://<endpoint>/<bucket>[/<prefix>]); unset: the local folder only. */
+  BACKUP_S3_URL: z.string().url().optional(),
+  BACKUP_S3_REGION: z.string().min(1).default("us-east-1"),
+  BACKUP_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  BACKUP_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   // Upgrades (issue 13): how long each readiness check may take once the new image started.
   UPGRADE_HEALTH_TIMEOUT_SECONDS: wholeNumber(5, 3600).default(120),
   // HTTPS per tenant (issue 14): turns on GET /_caddy/ask; unset, nothing changes.
@@ -258,6 +263,8 @@ export type AppConfig = {
     keyFile: string | undefined;
     /** BACKUP_SCHEDULE, BACKUP_KEEP_DAILY/WEEKLY/MONTHLY, BACKUP_VERIFY_PER_RUN. */
     schedule: { schedule: "daily" | "weekly" | "off"; keep: { daily: number; weekly: number; monthly: number }; verifyPerRun: number };
+    /** BACKUP_S3_*: the S3-compatible bucket backups are moved to once written; absent: the folder only. */
+    s3: { url: string; region: string; accessKeyId: string; secretAccessKey: string } | undefined;
   };
   /** Upgrades (issue 13): the bound on each readiness check after the new app image started, before rolling back. */
   upgrades: { healthTimeoutSeconds: number };
@@ -284,7 +291,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== ""),
   );
-  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantProxyRules).superRefine(stripeKeysTogether).safeParse(present);
+  const parsed = envSchema.superRefine(portainerSettingsComplete).superRefine(tenantProxyRules).superRefine(stripeKeysTogether).superRefine(backupBucketComplete).safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
@@ -370,6 +377,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         keep: { daily: e.BACKUP_KEEP_DAILY, weekly: e.BACKUP_KEEP_WEEKLY, monthly: e.BACKUP_KEEP_MONTHLY },
         verifyPerRun: e.BACKUP_VERIFY_PER_RUN,
       },
+      s3:
+        e.BACKUP_S3_URL && e.BACKUP_S3_ACCESS_KEY_ID && e.BACKUP_S3_SECRET_ACCESS_KEY
+          ? { url: e.BACKUP_S3_URL, region: e.BACKUP_S3_REGION, accessKeyId: e.BACKUP_S3_ACCESS_KEY_ID, secretAccessKey: e.BACKUP_S3_SECRET_ACCESS_KEY }
+          : undefined,
     },
     upgrades: { healthTimeoutSeconds: e.UPGRADE_HEALTH_TIMEOUT_SECONDS },
     billing: billingSettings(e),
@@ -531,7 +542,7 @@ function driverConfig(e: Env): DriverConfig {
 
 // A database URL carries a password: never echo it back, even in an error.
 function redactIfSecret(key: string, value: string): string {
-  if (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET") return "***";
+  if (key === "STRIPE_SECRET_KEY" || key === "STRIPE_WEBHOOK_SECRET" || key === "BACKUP_S3_SECRET_ACCESS_KEY") return "***";
   if (key === "SECRETS_KEY" || key === "SECRETS_KEY_NEW" || key === "PORTAINER_API_KEY" || key === "PORTAINER_PASSWORD" || key === "NOTIFY_WEBHOOK_SECRET" || key === "METRICS_TOKEN") return "***";
   // Slack's and Teams' webhook addresses are themselves the credential.
   if (key === "NOTIFY_WEBHOOK_URL") return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*(\/|$)/i.test(value) ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@]*).*$/i, "$1/***") : "***";
@@ -599,6 +610,20 @@ function stripeKeysTogether(e: Env, ctx: z.RefinementCtx): void {
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) issue("STRIPE_WEBHOOK_SECRET", "is required with STRIPE_SECRET_KEY (the signing secret of the endpoint https://<portal>/webhooks/stripe); or unset STRIPE_SECRET_KEY to run trial-only");
   if (e.STRIPE_WEBHOOK_SECRET && !e.STRIPE_SECRET_KEY) issue("STRIPE_SECRET_KEY", "is required with STRIPE_WEBHOOK_SECRET; or unset STRIPE_WEBHOOK_SECRET to run trial-only");
   if (e.STRIPE_API_URL && !e.STRIPE_SECRET_KEY) issue("STRIPE_API_URL", "has no effect without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: set them, or unset STRIPE_API_URL");
+}
+
+// Tenant backups to a bucket (issue 13): the address and both keys, or none of them.
+function backupBucketComplete(e: Env, ctx: z.RefinementCtx): void {
+  const issue = (key: keyof Env, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+  const keys = [e.BACKUP_S3_ACCESS_KEY_ID, e.BACKUP_S3_SECRET_ACCESS_KEY].filter(Boolean).length;
+  if (e.BACKUP_S3_URL && keys < 2) issue("BACKUP_S3_URL", "needs BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY (the bucket's access key); or unset BACKUP_S3_URL to keep backups in BACKUP_DIR only");
+  if (!e.BACKUP_S3_URL && keys > 0) issue("BACKUP_S3_URL", "is required with BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY (https://<endpoint>/<bucket>[/<prefix>]); or unset both keys");
+  if (e.BACKUP_S3_URL) {
+    const url = new URL(e.BACKUP_S3_URL);
+    if (url.pathname.split("/").filter(Boolean).length === 0 || url.username || url.password) {
+      issue("BACKUP_S3_URL", "must be https://<endpoint>/<bucket>[/<prefix>] (path-style), with no credentials in it");
+    }
+  }
 }
 
 function billingSettings(e: Env): BillingSettings {

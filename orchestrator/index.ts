@@ -1,6 +1,7 @@
 // Tenantry's orchestrator: the one door the portal goes through. It runs tenants' stacks through
 // a StackDriver, as jobs persisted in the database and run by a worker. It reads no environment
 // variable: the portal passes its configuration in.
+import { S3BackupStore, type S3BackupSettings } from "./tenant-backup/s3-destination.ts";
 import path from "node:path";
 import Dockerode from "dockerode";
 import type { PrismaClient } from "../prisma/generated/client.ts";
@@ -207,7 +208,7 @@ export interface OrchestratorOptions {
   customDomains?: CustomDomainSettings;
   /** Tenant backups (issue 13): their folder, and their key (absent: the secrets key). Absent: backup and restore jobs refuse. */
   /** Tenant backups: the folder, a separate key, and the schedule (default DEFAULT_BACKUP_SCHEDULE). */
-  tenantBackups?: { dir: string; key?: Buffer; schedule?: Partial<BackupScheduleSettings> };
+  tenantBackups?: { dir: string; key?: Buffer; schedule?: Partial<BackupScheduleSettings>; s3?: S3BackupSettings };
   /** Upgrades (issue 13): the bound on each readiness check once the new image started (default 120 s). */
   upgrades?: { healthTimeoutSeconds: number };
   /** The plan catalogue (issue 12, loadPlans): each tenant's containers get its plan's limits. Absent: the template's own limits. */
@@ -327,7 +328,13 @@ export async function createOrchestrator(options: OrchestratorOptions): Promise<
     tenantUrl: options.tenantUrl,
     ...(options.portalUrl ? { portalUrl: options.portalUrl } : {}),
     finalDumps: { dir: time.dumpsDir, retentionDays: time.dumpRetentionDays },
-    ...(options.tenantBackups ? { tenantBackups: { dir: options.tenantBackups.dir, key: tenantBackupKey(options.tenantBackups.key, secretBox) } } : {}),
+    ...(options.tenantBackups ? {
+          tenantBackups: {
+            dir: options.tenantBackups.dir,
+            key: tenantBackupKey(options.tenantBackups.key, secretBox),
+            ...(options.tenantBackups.s3 ? { s3: new S3BackupStore(options.tenantBackups.s3) } : {}),
+          },
+        } : {}),
     ...(options.proxy ? { proxy: tenantProxy(options.proxy) } : {}),
     ...(options.plans ? { plans: options.plans } : {}),
   };

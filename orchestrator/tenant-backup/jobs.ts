@@ -25,7 +25,7 @@ import type { DumpPlan } from "../templates/dump.ts";
 import { openBackupFile, verifyBackupFile } from "./format.ts";
 import { jobParameters } from "./parameters.ts";
 import { backupSettings, BACKUP_REASONS, countRows, recordBackupFailure, takeBackup, type BackupReason } from "./take-backup.ts";
-import path from "node:path";
+import { withBackupFile } from "./s3-place.ts";
 
 function assertActive(context: JobContext, what: string): void {
   if (context.tenant.actualState !== "active") {
@@ -68,7 +68,7 @@ export function backupJob(deps: LifecycleDeps): JobDefinition {
 
 interface ChosenBackup {
   id: string;
-  file: string;
+  fileName: string;
   sha256: string;
   rowCounts: Record<string, number> | null;
 }
@@ -81,7 +81,7 @@ async function chosenBackup(deps: LifecycleDeps, context: JobContext): Promise<C
   if (!row || row.status !== "succeeded" || !row.fileName || !row.sha256) {
     throw new OrchestratorError(`Backup ${backupId || "(none)"} is not a finished backup; list the tenant's backups and choose another.`, { transient: false });
   }
-  return { id: row.id, file: path.join(backupSettings(deps).dir, row.fileName), sha256: row.sha256, rowCounts: (row.rowCounts as Record<string, number> | null) ?? null };
+  return { id: row.id, fileName: row.fileName, sha256: row.sha256, rowCounts: (row.rowCounts as Record<string, number> | null) ?? null };
 }
 
 async function isCopy(deps: LifecycleDeps, context: JobContext): Promise<boolean> {
@@ -98,11 +98,16 @@ function restorePlan(deps: LifecycleDeps, plan: DumpPlan | null): DumpPlan {
 }
 
 /** Streams the backup's plain text into the template's restore command; throws if it does not load. */
-export async function loadBackup(deps: LifecycleDeps, context: JobContext, backup: { file: string; sha256: string }): Promise<void> {
+export async function loadBackup(deps: LifecycleDeps, context: JobContext, backup: { fileName: string; sha256: string }): Promise<void> {
   const rendered = await tenantStack(deps, context);
   const plan = restorePlan(deps, rendered.restore);
-  const plain = await openBackupFile(backup.file, backupSettings(deps).key(), backup.sha256);
-  const run = await deps.driver.execStream(rendered.stack.project, plan.service, {
+  // The local file, or a temporary download from the bucket (removed after).
+  await withBackupFile(backupSettings(deps), backup.fileName, (file) => loadFile(deps, rendered.stack.project, plan, file, backup.sha256));
+}
+
+async function loadFile(deps: LifecycleDeps, project: string, plan: DumpPlan, file: string, sha256: string): Promise<void> {
+  const plain = await openBackupFile(file, backupSettings(deps).key(), sha256);
+  const run = await deps.driver.execStream(project, plan.service, {
     command: plan.command,
     ...(plan.user ? { user: plan.user } : {}),
     stdin: plain,
@@ -127,7 +132,8 @@ export function restoreJob(deps: LifecycleDeps): JobDefinition {
           restorePlan(deps, (await tenantStack(deps, context)).restore);
           const backup = await chosenBackup(deps, context);
           await context.progress("Checking the backup file");
-          await verifyBackupFile(backup.file, backupSettings(deps).key(), backup.sha256);
+          const settings = backupSettings(deps);
+          await withBackupFile(settings, backup.fileName, (file) => verifyBackupFile(file, settings.key(), backup.sha256));
         },
       },
       {
@@ -180,7 +186,7 @@ export function restoreJob(deps: LifecycleDeps): JobDefinition {
       const preRestore = await deps.prisma.tenantBackup.findUnique({ where: { jobId: context.job.id } });
       if (preRestore?.status !== "succeeded" || !preRestore.fileName || !preRestore.sha256) return;
       await context.progress("The restore failed: putting the database back as it was");
-      await loadBackup(deps, context, { file: path.join(backupSettings(deps).dir, preRestore.fileName), sha256: preRestore.sha256 });
+      await loadBackup(deps, context, { fileName: preRestore.fileName, sha256: preRestore.sha256 });
       for (const step of [healthStep(deps), ...routeSteps(deps, "app")]) await step.run(context);
     },
     markFailed: (context, reason) =>

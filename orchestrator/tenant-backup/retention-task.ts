@@ -5,8 +5,7 @@
 // - alerts the operators about each active tenant with no finished backup in the last two periods
 //   of its schedule (its plan's, or the portal's; not before the tenant is two periods old), once per
 //   tenant and period.
-import { rm } from "node:fs/promises";
-import path from "node:path";
+import { removeBackup } from "./s3-place.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import { raiseNotification } from "../notify/alerts.ts";
 import { daily } from "../scheduler/periods.ts";
@@ -17,8 +16,8 @@ import { periodsBefore, schedulePeriod, tenantSchedule, type BackupScheduleSetti
 
 /** Deletes what the policy does not keep; returns how many backups were deleted. */
 export async function applyBackupRetention(deps: Pick<SchedulerDeps, "prisma" | "clock" | "tenantBackups">, policy: RetentionPolicy, asOf: Date, signal?: AbortSignal): Promise<number> {
-  const dir = deps.tenantBackups?.dir;
-  if (!dir) return 0;
+  const place = deps.tenantBackups;
+  if (!place?.dir) return 0;
   const rows = await deps.prisma.tenantBackup.findMany({
     where: { status: "succeeded" },
     select: { id: true, tenantId: true, reason: true, createdAt: true, fileName: true, tenant: { select: { slug: true, actualState: true } } },
@@ -30,7 +29,8 @@ export async function applyBackupRetention(deps: Pick<SchedulerDeps, "prisma" | 
     signal?.throwIfAborted();
     const keep = backupsToKeep(backups, policy, asOf, backups[0]!.tenant.actualState === "destroyed");
     for (const backup of backups.filter((b) => !keep.has(b.id))) {
-      if (backup.fileName) await rm(path.join(dir, backup.fileName), { force: true });
+      // The local file and, with the bucket set, the object (either already gone is fine).
+      if (backup.fileName) await removeBackup(place, backup.fileName);
       const done = await deps.prisma.$transaction(async (tx) => {
         const marked = await tx.tenantBackup.updateMany({ where: { id: backup.id, status: "succeeded" }, data: { status: "deleted", deletedAt: deps.clock.now() } });
         if (marked.count === 0) return false;

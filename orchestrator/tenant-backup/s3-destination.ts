@@ -16,7 +16,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3S
 import { Upload } from "@aws-sdk/lib-storage";
 import { OrchestratorError } from "../errors.ts";
 
-/** The bucket settings (BACKUP_S3_URL, BACKUP_S3_REGION, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY). */
+/** The bucket settings: its address, region and access key (the portal fills them from its configuration). */
 export interface S3BackupSettings {
   /** `https://<endpoint>/<bucket>[/<prefix>]`, path-style. */
   url: string;

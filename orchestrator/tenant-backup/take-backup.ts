@@ -5,7 +5,7 @@
 // of the backups folder (format.ts), recorded as a TenantBackup row with its size, duration,
 // checksum and counts. The one writer of TenantBackup rows; one backup per job (the row is found
 // again by the job's id), so a job run again after a crash repeats nothing it finished.
-import { stat, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
@@ -17,6 +17,8 @@ import type { LifecycleDeps } from "../lifecycle/context.ts";
 import { tenantStack } from "../lifecycle/tenant-stack.ts";
 import { keyFingerprint } from "../secrets.ts";
 import { TENANT_BACKUP_EXTENSION, writeBackupFile } from "./format.ts";
+import type { S3BackupStore } from "./s3-destination.ts";
+import { backupExists, moveToBucket } from "./s3-place.ts";
 
 export const BACKUP_REASONS = ["manual", "scheduled", "pre-upgrade", "pre-restore", "pre-termination"] as const;
 export type BackupReason = (typeof BACKUP_REASONS)[number];
@@ -25,6 +27,8 @@ export type BackupReason = (typeof BACKUP_REASONS)[number];
 export interface TenantBackupSettings {
   dir: string;
   key: () => Buffer;
+  /** The S3-compatible bucket backups are moved to once written (absent: they stay in `dir`). */
+  s3?: S3BackupStore;
 }
 
 export function backupSettings(deps: LifecycleDeps): TenantBackupSettings {
@@ -50,7 +54,7 @@ export async function takeBackup(deps: LifecycleDeps, context: JobContext, reaso
   const settings = backupSettings(deps);
   const tenantId = context.tenant.id;
   const existing = await deps.prisma.tenantBackup.findUnique({ where: { jobId: context.job.id } });
-  if (existing?.status === "succeeded" && existing.fileName && (await isFile(path.join(settings.dir, existing.fileName)))) {
+  if (existing?.status === "succeeded" && existing.fileName && (await backupExists(settings, existing.fileName))) {
     return { id: existing.id, fileName: existing.fileName };
   }
   const rendered = await tenantStack(deps, context);
@@ -92,6 +96,8 @@ export async function takeBackup(deps: LifecycleDeps, context: JobContext, reaso
       { transient: true },
     );
   }
+  // With the bucket set: uploaded, its size checked, the local copy removed (a failure: transient, the file kept).
+  const location = await moveToBucket(settings, fileName);
   const durationMs = Math.max(0, deps.clock.now().getTime() - started.getTime());
   await context.withLease(async (tx) => {
     await tx.tenantBackup.update({
@@ -112,7 +118,7 @@ export async function takeBackup(deps: LifecycleDeps, context: JobContext, reaso
       action: "tenant.backup_taken",
       tenantId,
       outcome: "succeeded",
-      details: { backupId: row.id, reason, fileName, sizeBytes: written.sizeBytes, sha256: written.sha256, durationMs, tables: Object.keys(rowCounts ?? {}).length },
+      details: { backupId: row.id, reason, fileName, location, sizeBytes: written.sizeBytes, sha256: written.sha256, durationMs, tables: Object.keys(rowCounts ?? {}).length },
     });
   });
   return { id: row.id, fileName };
@@ -151,9 +157,3 @@ export async function countRows(deps: LifecycleDeps, project: string, plan: Dump
   return counts;
 }
 
-async function isFile(file: string): Promise<boolean> {
-  return stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-}

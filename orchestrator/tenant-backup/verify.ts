@@ -11,7 +11,7 @@
 // its reason; a problem of the place it is checked in (the engine does not answer, the temporary
 // database does not start) is thrown, so the task fails and is retried, and the backup is not
 // blamed.
-import path from "node:path";
+import { withBackupFile } from "./s3-place.ts";
 import type { LifecycleDeps } from "../lifecycle/context.ts";
 import { discard } from "../engine-api/exec-stream.ts";
 import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
@@ -32,8 +32,14 @@ export type VerifyOutcome = { ok: true; tables: number; rows: number } | { ok: f
 
 export async function verifyBackupRestore(deps: LifecycleDeps, backup: BackupToVerify, signal?: AbortSignal): Promise<VerifyOutcome> {
   const settings = backupSettings(deps);
-  if (!backup.fileName || !backup.sha256) return { ok: false, error: "The backup has no file recorded." };
-  const file = path.join(settings.dir, backup.fileName);
+  const { fileName, sha256 } = backup;
+  if (!fileName || !sha256) return { ok: false, error: "The backup has no file recorded." };
+  // The local file, or a temporary download from the bucket (removed after).
+  return withBackupFile(settings, fileName, (file) => verifyFile(deps, { ...backup, sha256 }, file, signal));
+}
+
+async function verifyFile(deps: LifecycleDeps, backup: BackupToVerify & { sha256: string }, file: string, signal?: AbortSignal): Promise<VerifyOutcome> {
+  const settings = backupSettings(deps);
   try {
     await verifyBackupFile(file, settings.key(), backup.sha256);
   } catch (error) {

@@ -21,7 +21,6 @@
 // Then the health checks and the route back: the tenant ends active on its previous image with
 // its data (tenant.upgrade_rolled_back). If the way back fails too, the tenant is marked failed
 // (tenant.upgrade_failed) for an operator, the pre-upgrade backup kept.
-import path from "node:path";
 import type { Prisma } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import { isEngineUnreachable, OrchestratorError } from "../errors.ts";
@@ -176,7 +175,7 @@ export function upgradeJob(deps: LifecycleDeps): JobDefinition {
             if (isEngineUnreachable(error)) throw error;
             deps.logger.warn("the previous app is not healthy before the backup is loaded; loading it anyway", { tenant: context.tenant.slug });
           });
-          await loadBackup(deps, context, { file: path.join(backupSettings(deps).dir, backup.fileName), sha256: backup.sha256 });
+          await loadBackup(deps, context, { fileName: backup.fileName, sha256: backup.sha256 });
           restoredBackupId = backup.id;
         }
         await checkHealth(deps, context, previous, Number.POSITIVE_INFINITY);
