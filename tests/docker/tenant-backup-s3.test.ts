@@ -2,7 +2,7 @@
 // the S3 double (tests/s3-double/: no real S3 server can be installed here): a backup ends up as an
 // object in the bucket and not in the local folder; rows deleted, a restore in place (the object
 // downloaded to a temporary file, removed after) brings them back; the weekly verification task
-// verifies the backup from the bucket in a temporary stack.
+// verifies the backup from the bucket in a temporary stack; retention deletes the objects too.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { defaultTimeSettings, listTenantBackups, requestTenantBackup, requestTen
 import type { SchedulerDeps } from "../../orchestrator/scheduler/deps.ts";
 import { SecretBox } from "../../orchestrator/secrets.ts";
 import { loadTemplates } from "../../orchestrator/templates/load.ts";
+import { applyBackupRetention } from "../../orchestrator/tenant-backup/retention-task.ts";
 import { S3BackupStore } from "../../orchestrator/tenant-backup/s3-destination.ts";
 import { verifyProjectName } from "../../orchestrator/tenant-backup/verify-stack.ts";
 import { backupVerificationTask } from "../../orchestrator/tenant-backup/verify-task.ts";
@@ -150,5 +151,15 @@ describe("tenant backups to an S3-compatible bucket (the S3 double), on the Dock
     expect(await task.run({ asOf, periodStart: task.period.startOf(asOf), runId: "test", signal: new AbortController().signal, logger })).toEqual({ verified: 1, passed: 1, failed: 0 });
     expect(await prisma().tenantBackup.findUniqueOrThrow({ where: { id: latest.id } })).toMatchObject({ verifyStatus: "passed" });
     expect(await readdir(backupsDir)).toEqual([]);
+  });
+
+  it("retention deletes the objects of the backups it does not keep", async () => {
+    const asOf = new Date(Date.now() + 400 * 24 * 60 * 60 * 1000);
+    const deleted = await applyBackupRetention(deps, { daily: 0, weekly: 0, monthly: 0, fixedDays: 0 }, asOf);
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    const rows = await prisma().tenantBackup.findMany({ where: { tenantId: tenantIds[0] } });
+    for (const row of rows.filter((r) => r.status === "deleted")) expect(bucketKeys()).not.toContain(`tenants/${row.fileName}`);
+    for (const row of rows.filter((r) => r.status === "succeeded")) expect(bucketKeys()).toContain(`tenants/${row.fileName}`);
+    expect(double.calls.some((call) => call.operation === "DeleteObject")).toBe(true);
   });
 });
