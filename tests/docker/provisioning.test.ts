@@ -183,8 +183,14 @@ describe("a template whose image is missing", () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(ended!.jobs[0]!.status).toBe("failed");
     expect(ended!.jobs[0]!.lastError).toMatch(/Image tenantry\/no-such-image:1 is not available/);
-    expect(ended!.actualState).toBe("failed");
-    expect(ended!.progress).toMatch(/no-such-image/);
+    // The job's row ends before the failure mark on the tenant (its own transaction): wait for it.
+    let tenantRow = await lab.db.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+    for (let i = 0; i < 100 && tenantRow.actualState !== "failed"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      tenantRow = await lab.db.prisma.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+    }
+    expect(tenantRow.actualState).toBe("failed");
+    expect(tenantRow.progress).toMatch(/no-such-image/);
     expect(ended!.portLeases).toEqual([]);
     expect(await engineResourcesOf(tenant.id)).toEqual({ containers: [], networks: [], volumes: [] });
     const audit = await lab.db.prisma.auditLog.findFirst({ where: { tenantId: tenant.id, action: "tenant.provisioning_failed" } });
