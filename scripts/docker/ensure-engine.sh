@@ -38,28 +38,60 @@ if ! command -v dockerd >/dev/null; then
 fi
 command -v docker >/dev/null || die "no docker client on PATH after installing docker.io"
 
+# A pid file left by an engine that ended with the machine's last session names a pid that
+# another process may hold now: dockerd would then refuse to start ("pid file found"), and the
+# containerd it supervises would be taken for running (and later signalled). Remove such files;
+# a file naming a live process of the right name is left alone.
+clear_stale_pidfile() {
+  local file=$1 name=$2 pid
+  [ -f "$file" ] || return 0
+  pid=$(tr -dc '0-9' <"$file")
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then return 0; fi
+  log "removing stale $file (pid ${pid:-none} is not a running $name)"
+  rm -f "$file"
+}
+
 # A dockerd that is still starting holds the pid file; starting a second one would fail,
 # so only start one when none runs.
+started_pid=
 if pgrep -x dockerd >/dev/null; then
   log "dockerd is running but not answering yet; waiting"
 else
+  clear_stale_pidfile /var/run/docker.pid dockerd
+  clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
   log "starting dockerd (log: $LOG)"
-  # setsid + nohup: dockerd must outlive this script and the shell that ran it.
+  # setsid + nohup: dockerd must outlive this script and the shell that ran it. Without job
+  # control the background job leads no process group, so setsid and nohup exec in place and
+  # $! ends up being dockerd's own pid.
   # shellcheck disable=SC2086
   setsid nohup dockerd ${DOCKERD_EXTRA_ARGS:-} >>"$LOG" 2>&1 </dev/null &
+  started_pid=$!
 fi
 
+# Alive: the process we started (under whichever name it has reached in its exec chain), or
+# any dockerd. "Exited" only after three checks in a row find neither, so a dockerd between
+# setsid's exec and its own is never taken for a dead one.
+engine_process_alive() {
+  { [ -n "$started_pid" ] && kill -0 "$started_pid" 2>/dev/null; } || pgrep -x dockerd >/dev/null
+}
+
 start=$SECONDS
+misses=0
 until engine_answers; do
   if (( SECONDS - start >= WAIT )); then
     log "last lines of $LOG:"
     tail -n 30 "$LOG" >&2 || true
     die "docker engine did not answer on $SOCK within ${WAIT}s"
   fi
-  if ! pgrep -x dockerd >/dev/null; then
-    log "last lines of $LOG:"
-    tail -n 30 "$LOG" >&2 || true
-    die "dockerd exited while starting"
+  if engine_process_alive; then
+    misses=0
+  else
+    misses=$((misses + 1))
+    if (( misses >= 3 )); then
+      log "last lines of $LOG:"
+      tail -n 30 "$LOG" >&2 || true
+      die "dockerd exited while starting (see the lines above; a stale /var/run/docker.pid or another engine on $SOCK are the usual causes)"
+    fi
   fi
   sleep 1
 done
