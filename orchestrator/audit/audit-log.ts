@@ -23,7 +23,8 @@ const SUBSCRIPTION_ACTIONS = ["converted", "linked", "activated", "past_due", "s
 const PORTAL_ACTIONS = ["backup_written", "restored"] as const;
 const SECRETS_ACTIONS = ["rotation_started", "rotation_completed", "rotation_failed"] as const;
 // Custom domains (issue 14): added and removed by the customer or an admin, activated by the DNS check.
-const DOMAIN_ACTIONS = ["added", "removed", "activated"] as const;
+// Re-checks of active domains: the record seen pointing elsewhere, set back, disabled after the grace.
+const DOMAIN_ACTIONS = ["added", "removed", "activated", "misconfigured", "record_fixed", "disabled"] as const;
 // The customer's account page (issue 12): a fresh link asked for and sent, their own requests.
 const ACCOUNT_ACTIONS = ["link_requested", "link_renewed", "resend", "close", "checkout", "billing_portal"] as const;
 const TENANT_ACTIONS = [
