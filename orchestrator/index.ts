@@ -140,8 +140,8 @@ export { tenantAppUrl } from "./lifecycle/context.ts";
 export * from "./proxy/custom-domain-exports.ts";
 // Billing (issue 12): Stripe settings, the webhook and the subscription's Stripe state.
 export * from "./billing/exports.ts";
-// Outgoing Stripe calls (issue 12): Checkout, Customer Portal, cancel, sync, the boot check; the portal uses orchestrator.stripe.
-export { BillingError, STRIPE_API_VERSION, type BillingErrorCode, type CheckoutRequest, type StripeApi, type StripeCheckReport, type StripeProblem, type SyncActor, type SyncOutcome } from "./billing/stripe-api.ts";
+// Outgoing Stripe calls (issue 12): Checkout, Customer Portal, cancel, sync, a plan change, the boot check; the portal uses orchestrator.stripe.
+export { BillingError, isStripeBilled, STRIPE_API_VERSION, type BillingErrorCode, type CheckoutRequest, type PlanChangeOutcome, type StripeApi, type StripeCheckReport, type StripeProblem, type SyncActor, type SyncOutcome } from "./billing/stripe-api.ts";
 // Plans (issue 12): the vendor's catalogue from the plans file, checked at boot.
 export * from "./plans/index.ts";
 

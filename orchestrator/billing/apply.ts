@@ -123,10 +123,11 @@ export async function applySnapshotInTx(
     unchangedAction,
     details: { stripeSubscriptionId: view.subscriptionId, priceId: view.priceId, cancelAtPeriodEnd: view.cancelAtPeriodEnd },
   });
-  // A price of another plan (the customer changed plan in Stripe's portal): its limits applied to
-  // the running containers by the same job as the console's plan change, queued in this transaction.
+  // A price of another plan (the customer changed plan in Stripe's portal, or an admin in the
+  // console through Stripe): its limits applied to the running containers by the same job as the
+  // console's plan change, queued in this transaction, naming who: Stripe's webhook, or the admin.
   if (plan && tenantId && deps.plans && (await tenantStands(tx, tenantId))) {
-    await queuePlanChange(tx, deps.plans, { tenantId, from: row.plan, to: plan.plan.id, requestedBy: "stripe" });
+    await queuePlanChange(tx, deps.plans, { tenantId, from: row.plan, to: plan.plan.id, requestedBy: actor.actorId, actorType: actor.actorType });
   }
   return result;
 }

@@ -120,6 +120,28 @@ export interface SyncActor {
 /** Applies a retrieved subscription: orchestrator/billing/apply.ts's applySubscriptionSnapshot, the one writer of billing state. */
 export type ApplySnapshot = (snapshot: Stripe.Subscription, actor: SyncActor) => Promise<{ outcome: string; subscriptionId: string | null }>;
 
+/** Stripe statuses of a subscription Stripe is still billing: the plan is changed at Stripe, not here. */
+export const LIVE_STRIPE_STATUSES: readonly string[] = ["active", "trialing", "past_due", "unpaid"];
+
+/** Whether a Subscription row is billed through a live Stripe subscription (Stripe is then the source of truth for its plan). */
+export function isStripeBilled(row: { stripeSubscriptionId: string | null; stripeStatus: string | null }): boolean {
+  return row.stripeSubscriptionId !== null && row.stripeStatus !== null && LIVE_STRIPE_STATUSES.includes(row.stripeStatus);
+}
+
+export interface PlanChangeOutcome {
+  /** False: Stripe already bills this plan's price (nothing was sent, nothing applied). */
+  changed: boolean;
+  plan: string;
+  interval: BillingInterval;
+  /** The price Stripe bills now. */
+  priceId: string;
+  /** The price billed before (the same when unchanged). */
+  previousPriceId: string;
+  stripeStatus: string;
+  /** What the one writer made of the updated subscription ("applied", …; "unchanged" when nothing was sent). */
+  outcome: string;
+}
+
 export interface StripeProblem {
   kind: "key" | "price";
   /** Set for a price problem. */
@@ -160,6 +182,12 @@ export interface StripeApi {
   cancelSubscription(subscriptionId: string): Promise<{ canceled: boolean }>;
   /** Retrieves the Stripe subscription and applies it through the one writer (audited there, as `actor`). */
   syncSubscription(subscriptionId: string, actor: SyncActor): Promise<SyncOutcome>;
+  /**
+   * Moves a subscription billed through Stripe to another plan: the Stripe subscription's item gets
+   * the plan's price for the interval it is billed on (prorated on the next invoice), then the
+   * updated subscription is applied by the one writer (plan, change_plan job, audited as `actor`).
+   */
+  changePlan(subscriptionId: string, planId: string, actor: SyncActor): Promise<PlanChangeOutcome>;
   /** The boot check: the key is accepted and every plan's prices exist, recurring on their interval. */
   checkStripe(): Promise<StripeCheckReport>;
   /** The last check's report (null before the first). */
@@ -260,6 +288,75 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
       const applied = await deps.applySnapshot(snapshot, actor);
       deps.logger.info("subscription synced from Stripe", { subscriptionId: row.id, stripeStatus: snapshot.status, outcome: applied.outcome });
       return { stripeStatus: snapshot.status, outcome: applied.outcome };
+    },
+
+    async changePlan(subscriptionId, planId, actor) {
+      const stripe = sdk();
+      const row = await subscriptionRow(subscriptionId);
+      if (!isStripeBilled(row)) {
+        throw new BillingError(
+          "not_linked",
+          `Subscription ${row.id} is not billed through a live Stripe subscription (Stripe status ${row.stripeStatus ?? "none"}): its plan is changed in the portal alone, or the customer subscribes through Checkout first.`,
+        );
+      }
+      if (!deps.applySnapshot) throw new BillingError("not_configured", "Changing a plan at Stripe needs the billing state writer (applySubscriptionSnapshot), which is not wired.");
+      const plan = deps.plans?.get(planId);
+      if (!plan) throw new BillingError("no_price", deps.plans ? `No plan "${planId}" in ${deps.plans.file}.` : "No plans file is loaded: no plan has a Stripe price.");
+      const stripeSubscriptionId = row.stripeSubscriptionId!;
+      let current: Stripe.Subscription;
+      try {
+        current = await stripe.subscriptions.retrieve(stripeSubscriptionId);
+      } catch (error) {
+        throw billingErrorOf(error, `retrieving subscription ${stripeSubscriptionId}`);
+      }
+      // Tenantry's subscriptions have one item (Checkout's one line item): its price is the plan.
+      const item = current.items?.data?.[0];
+      const recurring = item?.price?.recurring?.interval;
+      if (!item || (recurring !== "month" && recurring !== "year")) {
+        throw new BillingError(
+          "stripe_refused",
+          `Stripe subscription ${stripeSubscriptionId} has no item billed monthly or yearly (${item ? `price ${item.price.id}` : "no item"}): change its plan in Stripe's dashboard.`,
+        );
+      }
+      const interval: BillingInterval = recurring;
+      const field = interval === "month" ? "monthly" : "yearly";
+      const price = interval === "month" ? plan.stripePrices?.monthly : plan.stripePrices?.yearly;
+      if (!price) {
+        throw new BillingError(
+          "no_price",
+          `Plan "${plan.id}" has no ${field} Stripe price, and this subscription is billed every ${interval}: add stripePrices.${field} to it in ${deps.plans!.file}, or change the plan in Stripe's dashboard.`,
+        );
+      }
+      const base = { plan: plan.id, interval, previousPriceId: item.price.id } as const;
+      if (item.price.id === price) {
+        deps.logger.info("plan change at Stripe: nothing to do, Stripe already bills this price", { subscriptionId: row.id, plan: plan.id, interval, price });
+        return { ...base, changed: false, priceId: price, stripeStatus: current.status, outcome: "unchanged" };
+      }
+      let updated: Stripe.Subscription;
+      try {
+        updated = await stripe.subscriptions.update(stripeSubscriptionId, {
+          items: [{ id: item.id, price }],
+          proration_behavior: "create_prorations",
+          metadata: { ...current.metadata, plan: plan.id },
+        });
+      } catch (error) {
+        throw billingErrorOf(error, `changing subscription ${stripeSubscriptionId} to plan "${plan.id}" (price ${price})`);
+      }
+      deps.logger.info("plan changed at Stripe", { subscriptionId: row.id, stripeSubscriptionId, plan: plan.id, interval, from: item.price.id, to: price, actorType: actor.actorType });
+      let applied: { outcome: string };
+      try {
+        applied = await deps.applySnapshot(updated, actor);
+      } catch (error) {
+        // Stripe has changed: its customer.subscription.updated webhook (or "sync from Stripe") applies it later.
+        deps.logger.error("plan changed at Stripe but not applied here; the webhook or Sync from Stripe will apply it", {
+          subscriptionId: row.id,
+          stripeSubscriptionId,
+          plan: plan.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+      return { ...base, changed: true, priceId: price, stripeStatus: updated.status, outcome: applied.outcome };
     },
 
     async checkStripe() {

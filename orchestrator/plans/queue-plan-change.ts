@@ -1,8 +1,10 @@
-// A subscription's plan changed by something other than the console (a Stripe price change seen by
-// billing): the change_plan job that applies the new plan's limits to the tenant's containers,
-// queued with the caller's transaction and an entry naming who, from and to. The console's own
-// plan change (app/models/admin-actions.server.ts) queues the same job under admin.plan.
-import type { DatabaseWriter } from "../audit/audit-log.ts";
+// A subscription's plan changed through Stripe (a price change seen by billing: a webhook, a sync, or
+// the console's plan change on a Stripe-billed subscription, applied by the one billing writer):
+// the change_plan job that applies the new plan's limits to the tenant's containers, queued with
+// the caller's transaction and an entry naming who (Stripe's webhook, or the admin who asked), from
+// and to. The console's plan change on a subscription not billed through Stripe
+// (app/models/admin-actions.server.ts) queues the same job under admin.plan.
+import type { AuditActorType, DatabaseWriter } from "../audit/audit-log.ts";
 import { requestJob } from "../jobs/job-requests.ts";
 import type { PlanCatalog } from "./catalog.ts";
 
@@ -13,6 +15,8 @@ export interface PlanChange {
   to: string;
   /** Who asked ("stripe", an operator's email…): the job's own entries name them. */
   requestedBy: string;
+  /** The entry's actor type: "system" (default) for Stripe's webhook, "admin" for a console change. */
+  actorType?: AuditActorType;
 }
 
 /**
@@ -25,6 +29,6 @@ export async function queuePlanChange(db: DatabaseWriter, plans: { forSubscripti
     tenantId: change.tenantId,
     kind: "change_plan",
     requestedBy: change.requestedBy,
-    audit: { actorType: "system", actorId: change.requestedBy, action: "subscription.plan_changed", outcome: "queued", details: { from: change.from, to: change.to } },
+    audit: { actorType: change.actorType ?? "system", actorId: change.requestedBy, action: "subscription.plan_changed", outcome: "queued", details: { from: change.from, to: change.to } },
   });
 }
