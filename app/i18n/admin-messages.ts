@@ -3,6 +3,7 @@
 import type { Locale } from "./locale";
 import { catalogTranslator, type Translator } from "./messages";
 import { dataRightsEn, dataRightsFr } from "./admin/data-rights";
+import { planStripeEn, planStripeFr } from "./admin/plan-stripe";
 import { reconcileEn, reconcileFr } from "./admin/reconcile";
 import { schedulerEn, schedulerFr } from "./admin/scheduler";
 import { tasksEn, tasksFr } from "./admin/tasks";
@@ -132,7 +133,7 @@ const coreEn = {
   "mailbox.retention": "Messages are kept encrypted and deleted after {hours} hours.",
 } as const;
 
-const en = { ...coreEn, ...dataRightsEn, ...reconcileEn, ...schedulerEn, ...tasksEn, ...usageEn };
+const en = { ...coreEn, ...dataRightsEn, ...planStripeEn, ...reconcileEn, ...schedulerEn, ...tasksEn, ...usageEn };
 
 export type AdminMessageKey = keyof typeof en;
 
@@ -259,7 +260,7 @@ const coreFr: Record<keyof typeof coreEn, string> = {
   "mailbox.retention": "Les messages sont conservés chiffrés et supprimés après {hours} heures.",
 };
 
-const fr: Record<AdminMessageKey, string> = { ...coreFr, ...dataRightsFr, ...reconcileFr, ...schedulerFr, ...tasksFr, ...usageFr };
+const fr: Record<AdminMessageKey, string> = { ...coreFr, ...dataRightsFr, ...planStripeFr, ...reconcileFr, ...schedulerFr, ...tasksFr, ...usageFr };
 
 export type AdminTranslate = Translator<AdminMessageKey>;
 
