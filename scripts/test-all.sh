@@ -72,6 +72,11 @@ else
   # containers) beside the unit, database and end-to-end tests. Each lane has its own report and its
   # own half of the test port blocks (tests/support/tenant-engine.ts); the second lane's output is
   # printed when it ends, the summary counts both.
+  # The production image (Dockerfile) that tests/docker/compose-deployment.test.ts runs takes about
+  # two minutes to build: built in the background from here, off the Docker lane's path; the test's
+  # own build-images.sh call waits for this one (a lock) and then finds the image made.
+  bash scripts/docker/build-images.sh --only node --only portal >test-results/portal-image.log 2>&1 &
+  portal_image=$!
   TEST_REPORT_NAME=lane-rest TEST_PORT_LANE=rest npx vitest run --config tests/vitest.config.ts \
     --project unit --project db-postgres --project db-embedded --project e2e >test-results/lane-rest.log 2>&1 &
   rest=$!
@@ -79,6 +84,7 @@ else
   status=$?
   wait $rest
   rest_status=$?
+  wait $portal_image || echo "(the background build of the portal image failed: test-results/portal-image.log)"
   echo "== unit, database and end-to-end tests (ran beside the Docker tests)"
   cat test-results/lane-rest.log
   [ $rest_status -eq 0 ] || status=$rest_status

@@ -42,6 +42,18 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+# One build at a time: `npm test` builds the portal image in the background while the tests start,
+# and tests/docker/compose-deployment.test.ts runs this script too; the second run waits here, then
+# finds the image built from these sources and skips it. (fd 9 is closed for ensure-engine.sh
+# below: a dockerd it starts must not inherit the lock.)
+if command -v flock >/dev/null; then
+  exec 9>"${TMPDIR:-/tmp}/tenantry-build-images.lock"
+  if ! flock -n 9; then
+    log "another build-images.sh runs; waiting for it"
+    flock 9
+  fi
+fi
+
 selected() { [ ${#ONLY[@]} -eq 0 ] || [[ " ${ONLY[*]} " == *" $1 "* ]]; }
 # Targets built only when named with --only (the tenant tests and npm start do not need them).
 asked() { [[ " ${ONLY[*]} " == *" $1 "* ]]; }
@@ -212,7 +224,7 @@ build_portal() {
 }
 
 total=$SECONDS
-"$HERE/ensure-engine.sh"
+"$HERE/ensure-engine.sh" 9>&-
 if wanted "$BASE_IMAGE" base; then timed "image $BASE_IMAGE" build_base; fi
 if wanted "$PG_IMAGE" postgres; then timed "image $PG_IMAGE" build_postgres; fi
 if wanted "$APP_IMAGE" app; then timed "image $APP_IMAGE" build_app; fi
