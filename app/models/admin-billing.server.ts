@@ -1,26 +1,16 @@
 // The console's billing reads (issue 12), through orchestrator.billing: the tenant page's Billing card
 // (the subscription's Stripe state and last events) and the dashboard's billing figures (trial-only or
 // not, MRR, paying subscriptions by plan, conversions per week). Dates go out as ISO strings.
+import type { SubscriptionBillingState } from "../../orchestrator/index.ts";
 import type { AppServices } from "~/services.server";
+
+/** A value as it crosses to the browser: dates as ISO strings, the rest as it is. */
+type OnTheWire<T> = T extends Date ? string : T extends (infer Item)[] ? OnTheWire<Item>[] : T extends object ? { [K in keyof T]: OnTheWire<T[K]> } : T;
 
 export interface TenantBillingCard {
   stripeConfigured: boolean;
-  state: {
-    status: string;
-    plan: string;
-    stripeStatus: string | null;
-    stripeCustomerId: string | null;
-    stripeSubscriptionId: string | null;
-    stripePriceId: string | null;
-    billingInterval: string | null;
-    priceAmount: number | null;
-    priceCurrency: string | null;
-    currentPeriodEnd: string | null;
-    cancelAtPeriodEnd: boolean;
-    graceEndsAt: string | null;
-    endedAt: string | null;
-    events: { id: string; type: string; createdAt: string; receivedAt: string; outcome: string }[];
-  } | null;
+  /** The orchestrator's SubscriptionBillingState without its internal marks (past-due start, state time). */
+  state: OnTheWire<Omit<SubscriptionBillingState, "pastDueSince" | "stripeStateAt">> | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -30,26 +20,17 @@ export async function tenantBillingCard(services: Pick<AppServices, "prisma" | "
   if (!tenant) return null;
   const billing = services.orchestrator.billing;
   const state = tenant.subscriptionId ? await billing.subscriptionState(tenant.subscriptionId) : null;
+  if (!state) return { stripeConfigured: billing.stripeConfigured, state: null };
+  const { pastDueSince: _pastDueSince, stripeStateAt: _stripeStateAt, ...shown } = state;
   return {
     stripeConfigured: billing.stripeConfigured,
-    state: state
-      ? {
-          status: state.status,
-          plan: state.plan,
-          stripeStatus: state.stripeStatus,
-          stripeCustomerId: state.stripeCustomerId,
-          stripeSubscriptionId: state.stripeSubscriptionId,
-          stripePriceId: state.stripePriceId,
-          billingInterval: state.billingInterval,
-          priceAmount: state.priceAmount,
-          priceCurrency: state.priceCurrency,
-          currentPeriodEnd: iso(state.currentPeriodEnd),
-          cancelAtPeriodEnd: state.cancelAtPeriodEnd,
-          graceEndsAt: iso(state.graceEndsAt),
-          endedAt: iso(state.endedAt),
-          events: state.events.map((e) => ({ id: e.id, type: e.type, createdAt: e.createdAt.toISOString(), receivedAt: e.receivedAt.toISOString(), outcome: e.outcome })),
-        }
-      : null,
+    state: {
+      ...shown,
+      currentPeriodEnd: iso(state.currentPeriodEnd),
+      graceEndsAt: iso(state.graceEndsAt),
+      endedAt: iso(state.endedAt),
+      events: state.events.map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), receivedAt: e.receivedAt.toISOString() })),
+    },
   };
 }
 

@@ -3,33 +3,17 @@
 // (confirmed with a tick: the current data is replaced, after its own backup) or into a new tenant
 // (its slug given). The card loads its data from /admin/tenants/:id/backups, posts its forms there
 // through a fetcher, shows the answer, and refreshes itself while a job is queued or running.
-import { useFetcher } from "@remix-run/react";
-import { useEffect } from "react";
+import type { useFetcher } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
 import type { Locale } from "~/i18n/locale";
 import { tenantBackupTranslator, type TenantBackupMessageKey } from "~/i18n/tenant-backups";
 import type { TenantBackupCard, TenantBackupView } from "~/models/admin-tenant-backups.server";
-
-type Answer = { message?: string; error?: string };
-const REFRESH_EVERY_MS = 2000;
+import { CardAnswerLine, useSelfLoadingCard, type CardAnswer } from "./self-loading-card";
 
 export function TenantBackups({ tenantId, csrf, locale }: { tenantId: string; csrf: string; locale: Locale }) {
   const t = tenantBackupTranslator(locale);
   const action = `/admin/tenants/${tenantId}/backups`;
-  const list = useFetcher<TenantBackupCard>();
-  const form = useFetcher<Answer>();
-  const { load } = list;
-  const busy = list.data?.busy ?? false;
-  // First load, a reload after each answer, and a refresh while a job is pending.
-  useEffect(() => {
-    if (form.state === "idle") load(action);
-  }, [action, load, form.state, form.data]);
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => load(action), REFRESH_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [action, load, busy]);
-  const card = list.data;
+  const { data: card, form } = useSelfLoadingCard<TenantBackupCard>(action);
   return (
     <section className="card" style={{ marginTop: "1rem" }} data-testid="tenant-backups" aria-labelledby="tenant-backups-title">
       <h2 id="tenant-backups-title">{t("backups.title")}</h2>
@@ -72,10 +56,7 @@ export function TenantBackups({ tenantId, csrf, locale }: { tenantId: string; cs
           )}
         </>
       )}
-      <div aria-live="polite">
-        {form.data?.error ? <p className="form-error" role="alert" data-testid="backup-error">{form.data.error}</p> : null}
-        {form.data?.message ? <p role="status" data-testid="backup-result">{form.data.message}</p> : null}
-      </div>
+      <CardAnswerLine answer={form.data} testId="backup" />
     </section>
   );
 }
@@ -94,7 +75,7 @@ function VerificationCell({ backup, locale }: { backup: TenantBackupView; locale
   );
 }
 
-function BackupRow(props: { backup: TenantBackupView; canRestore: boolean; action: string; csrf: string; locale: Locale; fetcher: ReturnType<typeof useFetcher<Answer>> }) {
+function BackupRow(props: { backup: TenantBackupView; canRestore: boolean; action: string; csrf: string; locale: Locale; fetcher: ReturnType<typeof useFetcher<CardAnswer>> }) {
   const { backup, fetcher, locale } = props;
   const t = tenantBackupTranslator(locale);
   const at = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(backup.createdAt)) + " UTC";

@@ -2,32 +2,16 @@
 // to, outcome) and, for operators and owners while the tenant is active, a form upgrading it to a
 // new image. Loads its data from /admin/tenants/:id/upgrade, posts there through a fetcher, shows
 // the answer, and refreshes itself while an upgrade is in progress.
-import { useFetcher } from "@remix-run/react";
-import { useEffect } from "react";
 import { CsrfInput } from "~/components/csrf";
 import type { Locale } from "~/i18n/locale";
 import { upgradeTranslator, type UpgradeMessageKey } from "~/i18n/upgrades";
 import type { TenantVersionCard } from "~/models/admin-upgrades.server";
-
-type Answer = { message?: string; error?: string };
-const REFRESH_EVERY_MS = 2000;
+import { CardAnswerLine, useSelfLoadingCard } from "./self-loading-card";
 
 export function TenantVersion({ tenantId, csrf, locale, canAct }: { tenantId: string; csrf: string; locale: Locale; canAct: boolean }) {
   const t = upgradeTranslator(locale);
   const action = `/admin/tenants/${tenantId}/upgrade`;
-  const card = useFetcher<TenantVersionCard>();
-  const form = useFetcher<Answer>();
-  const { load } = card;
-  const busy = card.data?.busy ?? false;
-  useEffect(() => {
-    if (form.state === "idle") load(action);
-  }, [action, load, form.state, form.data]);
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => load(action), REFRESH_EVERY_MS);
-    return () => clearInterval(timer);
-  }, [action, load, busy]);
-  const data = card.data;
+  const { data, form } = useSelfLoadingCard<TenantVersionCard>(action);
   const at = (iso: string) => new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
   return (
     <section className="card" style={{ marginTop: "1rem" }} data-testid="tenant-version" aria-labelledby="tenant-version-title">
@@ -81,10 +65,7 @@ export function TenantVersion({ tenantId, csrf, locale, canAct }: { tenantId: st
           )}
         </>
       )}
-      <div aria-live="polite">
-        {form.data?.error ? <p className="form-error" role="alert" data-testid="upgrade-error">{form.data.error}</p> : null}
-        {form.data?.message ? <p role="status" data-testid="upgrade-result">{form.data.message}</p> : null}
-      </div>
+      <CardAnswerLine answer={form.data} testId="upgrade" />
     </section>
   );
 }
