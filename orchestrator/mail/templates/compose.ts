@@ -89,6 +89,23 @@ function composeBody(message: CustomerEmailInput, locale: EmailLocale, copy: Cop
         ],
       };
     }
+    case "custom-domain-disabled": {
+      const text = copy.customDomainDisabled;
+      const since = formatLongDate(message.misconfiguredSince, locale);
+      const fields: Field[] = [
+        { label: text.recordLabel, value: { kind: "code", text: `${message.hostname} CNAME ${message.target}` } },
+        ...(message.appUrl ? [{ label: text.addressLabel, value: { kind: "link" as const, url: message.appUrl } }] : []),
+        ...accountField(message.accountUrl, copy),
+      ];
+      return {
+        subject: text.subject(message.hostname),
+        body: [
+          paragraph(text.disabled(message.hostname, message.company, since, message.target), message.found ? text.found(message.found) : text.noRecord),
+          paragraph(text.stillServed, text.fix),
+          { kind: "fields", fields },
+        ],
+      };
+    }
     case "account-link": {
       const text = copy.accountLink;
       return {

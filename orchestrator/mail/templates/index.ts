@@ -7,6 +7,7 @@ export type {
   BillingSuspendedEmailInput,
   PaymentFailedEmailInput,
   CredentialsEmailInput,
+  CustomDomainDisabledEmailInput,
   EmailLocale,
   EmailMessageInput,
   EmailPurpose,

@@ -58,6 +58,17 @@ export interface Copy {
     readonly previous: string;
     readonly notYou: string;
   };
+  /** Custom domains (issue 14): an active domain whose record pointed elsewhere for the whole grace is disabled. */
+  readonly customDomainDisabled: {
+    subject(hostname: string): string;
+    disabled(hostname: string, company: string, since: string, target: string): string;
+    found(found: string): string;
+    readonly noRecord: string;
+    readonly stillServed: string;
+    readonly fix: string;
+    readonly recordLabel: string;
+    readonly addressLabel: string;
+  };
   /** The account page's link in the trial and billing emails (issue 12), when the portal's address is set. */
   readonly subscribeLink: {
     readonly label: string;
@@ -132,6 +143,17 @@ const en: Copy = {
     previous: "The previous link no longer works. Keep this one to yourself: whoever has it can manage your account.",
     notYou: "If you did not ask for it, you can ignore this e-mail.",
   },
+  customDomainDisabled: {
+    subject: (hostname) => `Your domain ${hostname} has been disabled`,
+    disabled: (hostname, company, since, target) =>
+      `Since ${since}, the DNS record of ${hostname} no longer points at ${target}, so we have disabled this domain for your instance for ${company}: the instance no longer answers at that address.`,
+    found: (found) => `The record now points at: ${found}.`,
+    noRecord: "The name no longer has any DNS record.",
+    stillServed: "Your instance itself keeps running, at its usual address.",
+    fix: "To use the domain again, set its record back as below: the domain is enabled again by itself a few minutes after the record is seen.",
+    recordLabel: "DNS record to set",
+    addressLabel: "Your instance",
+  },
   subscribeLink: {
     label: "Subscribe / manage my subscription from your account page (keep this link to yourself)",
   },
@@ -193,6 +215,17 @@ const fr: Copy = {
     linkLabel: "Votre espace client",
     previous: "L’ancien lien ne fonctionne plus. Gardez celui-ci pour vous : quiconque le possède peut gérer votre compte.",
     notYou: "Si vous n’avez rien demandé, vous pouvez ignorer cet e-mail.",
+  },
+  customDomainDisabled: {
+    subject: (hostname) => `Votre domaine ${hostname} a été désactivé`,
+    disabled: (hostname, company, since, target) =>
+      `Depuis le ${since}, l’enregistrement DNS de ${hostname} ne pointe plus vers ${target}\u00a0: nous avons donc désactivé ce domaine pour votre instance pour ${company}, qui ne répond plus à cette adresse.`,
+    found: (found) => `L’enregistrement pointe désormais vers\u00a0: ${found}.`,
+    noRecord: "Ce nom n’a plus aucun enregistrement DNS.",
+    stillServed: "Votre instance elle-même continue de fonctionner, à son adresse habituelle.",
+    fix: "Pour utiliser de nouveau ce domaine, rétablissez son enregistrement comme ci-dessous\u00a0: le domaine est réactivé de lui-même quelques minutes après que l’enregistrement est visible.",
+    recordLabel: "Enregistrement DNS à rétablir",
+    addressLabel: "Votre instance",
   },
   subscribeLink: {
     label: "Souscrire / gérer mon abonnement depuis votre espace client (gardez ce lien pour vous)",

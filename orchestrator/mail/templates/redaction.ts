@@ -6,8 +6,8 @@ import type { EmailMessageInput } from "./types.ts";
 /** Shown instead of the password in a kept copy of a credentials message. */
 export const PASSWORD_PLACEHOLDER = "••••••••";
 
-/** The trial and billing emails that may carry the account page's link (its token is the key to the page). */
-const LINKED: ReadonlySet<EmailMessageInput["purpose"]> = new Set(["trial-ending", "trial-ended", "payment-failed", "billing-suspended"]);
+/** The trial, billing and custom-domain emails that may carry the account page's link (its token is the key to the page). */
+const LINKED: ReadonlySet<EmailMessageInput["purpose"]> = new Set(["trial-ending", "trial-ended", "payment-failed", "billing-suspended", "custom-domain-disabled"]);
 
 /** The same message with every secret replaced by a placeholder. */
 export function withoutSecrets<T extends EmailMessageInput>(input: T): T {

@@ -71,6 +71,24 @@ export interface BillingSuspendedEmailInput extends Recipient {
   readonly accountUrl?: string;
 }
 
+/**
+ * Custom domains (issue 14): an active domain's DNS record pointed elsewhere (or vanished) for the
+ * whole grace period, so the domain is disabled; it is enabled again by itself once the record is fixed.
+ */
+export interface CustomDomainDisabledEmailInput extends Recipient {
+  readonly purpose: "custom-domain-disabled";
+  readonly hostname: string;
+  /** What the record must point at (the CNAME's target). */
+  readonly target: string;
+  /** When a check first saw the record pointing elsewhere. */
+  readonly misconfiguredSince: Date;
+  /** What the last check found instead (a CNAME or addresses); absent when the name has no record. */
+  readonly found?: string;
+  readonly appUrl?: string;
+  /** Secret (the account page's token; see `withoutSecrets`): the account page, where the domain's card is; absent when the portal's address is not set. */
+  readonly accountUrl?: string;
+}
+
 /** An alert or report for the vendor's operators, already worded in their language (operator-notification.ts). */
 export interface OperatorNotificationEmailInput {
   readonly purpose: "operator-notification";
@@ -90,7 +108,8 @@ export type CustomerEmailInput =
   | InstanceTerminatedEmailInput
   | AccountLinkEmailInput
   | PaymentFailedEmailInput
-  | BillingSuspendedEmailInput;
+  | BillingSuspendedEmailInput
+  | CustomDomainDisabledEmailInput;
 
 export type EmailMessageInput = CustomerEmailInput | OperatorNotificationEmailInput;
 
