@@ -5,19 +5,21 @@
 // says yes for it (ask.ts), so its certificate follows on demand. Adding and removing are audited
 // with the customer or the admin as actor, activation with the system; the per-tenant limit and
 // the one-tenant-per-hostname rule hold under concurrency (the tenant's row is locked, the hostname
-// is unique).
+// is unique). Checking a domain (and re-checking active ones: a record moved elsewhere is marked,
+// then disabled after a grace) is custom-domain-check.ts; the periodic pass custom-domain-pass.ts.
 import type { CustomDomain, PrismaClient } from "../../prisma/generated/client.ts";
 import { writeAudit } from "../audit/audit-log.ts";
 import type { Clock } from "../clock.ts";
 import { OrchestratorError } from "../errors.ts";
-import { appPortVariable } from "../lifecycle/tenant-route.ts";
 import type { OrchestratorLogger } from "../logger.ts";
 import type { PlanCatalog } from "../plans/catalog.ts";
 import { customDomainLimit } from "../plans/custom-domain-limit.ts";
+import type { SecretBox } from "../secrets.ts";
 import type { Template } from "../templates/template.ts";
-import { checkDomainDns, type DnsCheckResult } from "./custom-domain-dns.ts";
+import { checkCustomDomain } from "./custom-domain-check.ts";
+import { refreshRouteQuietly } from "./custom-domain-route.ts";
 import { customDomainProblem, normalizeHostname, type CustomDomainProblem } from "./custom-domain-rules.ts";
-import { appUpstream, putTenantRoute, type RouteTarget, type TenantProxy } from "./route-steps.ts";
+import type { TenantProxy } from "./route-steps.ts";
 
 /** The feature's settings (OrchestratorOptions.customDomains); it needs the proxy on. */
 export type CustomDomainSettings = {
@@ -37,6 +39,12 @@ export type CustomDomainDeps = {
   bindAddress: string;
   proxy: TenantProxy;
   settings: CustomDomainSettings;
+  /** The customer's email when a domain is disabled (sealed like the other customer emails). */
+  secretBox: SecretBox;
+  /** The tenants' address template (the email's link to the instance). */
+  tenantUrl: string;
+  /** The portal's public address: the email links to the account page (absent: no link). */
+  portalUrl?: string | undefined;
   /** Plans (issue 12): a plan's customDomains replaces settings.perTenant for its tenants. */
   plans?: PlanCatalog | undefined;
 };
@@ -135,62 +143,6 @@ export function listCustomDomains(prisma: PrismaClient, tenantId: string): Promi
   return prisma.customDomain.findMany({ where: { tenantId }, orderBy: { createdAt: "asc" } });
 }
 
-/**
- * Checks one domain's DNS now and records what was found; a pending one pointing at the target
- * turns active (once: a conditional update, with its audit entry) and the tenant's route gets it.
- * Null when the domain no longer exists.
- */
-export async function checkCustomDomain(deps: CustomDomainDeps, domainId: string): Promise<CustomDomain | null> {
-  const row = await deps.prisma.customDomain.findUnique({ where: { id: domainId } });
-  if (!row) return null;
-  const check = await checkDomainDns(row.hostname, deps.settings.target, { servers: deps.settings.dnsServers });
-  const now = deps.clock.now();
-  const recorded = { lastCheckedAt: now, lastCheckResult: check.result, lastCheckError: detailOf(check) };
-  if (check.result !== "points_at_target" || row.status === "active") {
-    await deps.prisma.customDomain.updateMany({ where: { id: row.id }, data: recorded });
-    return deps.prisma.customDomain.findUnique({ where: { id: row.id } });
-  }
-  const activated = await deps.prisma.$transaction(async (tx) => {
-    const changed = await tx.customDomain.updateMany({ where: { id: row.id, status: "pending" }, data: { ...recorded, status: "active", verifiedAt: now } });
-    if (changed.count === 0) return false;
-    await writeAudit(tx, {
-      actorType: "system",
-      actorId: null,
-      action: "domain.activated",
-      outcome: "succeeded",
-      tenantId: row.tenantId,
-      details: { hostname: row.hostname, found: check.found },
-    });
-    return true;
-  });
-  if (activated) {
-    deps.logger.info("custom domain points at the target: active", { hostname: row.hostname });
-    await refreshRouteQuietly(deps, row.tenantId);
-  }
-  return deps.prisma.customDomain.findUnique({ where: { id: row.id } });
-}
-
-export type CustomDomainPassSummary = { checked: number; activated: number; stillPending: number };
-
-/** One pass over every pending domain of a tenant not destroyed (the custom-domains task). */
-export async function checkPendingCustomDomains(deps: CustomDomainDeps, signal: AbortSignal): Promise<CustomDomainPassSummary> {
-  const pending = await deps.prisma.customDomain.findMany({
-    where: { status: "pending", tenant: { desiredState: { not: "destroyed" }, actualState: { notIn: ["destroying", "destroyed"] } } },
-    select: { id: true },
-    orderBy: { createdAt: "asc" },
-  });
-  const summary: CustomDomainPassSummary = { checked: 0, activated: 0, stillPending: 0 };
-  for (const { id } of pending) {
-    signal.throwIfAborted();
-    const after = await checkCustomDomain(deps, id);
-    if (!after) continue;
-    summary.checked++;
-    if (after.status === "active") summary.activated++;
-    else summary.stillPending++;
-  }
-  return summary;
-}
-
 /** The active custom domains of one tenant (the extra hosts of its route). */
 export async function activeCustomHosts(prisma: Pick<PrismaClient, "customDomain">, tenantId: string): Promise<string[]> {
   const rows = await prisma.customDomain.findMany({ where: { tenantId, status: "active" }, select: { hostname: true }, orderBy: { hostname: "asc" } });
@@ -203,38 +155,4 @@ export async function activeCustomHostsByTenant(prisma: Pick<PrismaClient, "cust
   const byTenant = new Map<string, string[]>();
   for (const row of rows) byTenant.set(row.tenantId, [...(byTenant.get(row.tenantId) ?? []), row.hostname]);
   return byTenant;
-}
-
-/**
- * Puts the tenant's route back with its current hosts, when the tenant is served (active: its app;
- * suspended: the suspended page). Tenants in between are left to their jobs, whose route step reads
- * the active domains too. Caddy not answering is logged: the reconciler's next pass puts it right.
- */
-async function refreshRouteQuietly(deps: CustomDomainDeps, tenantId: string): Promise<void> {
-  try {
-    const tenant = await deps.prisma.tenant.findUnique({ where: { id: tenantId }, select: { id: true, slug: true, actualState: true } });
-    if (!tenant) return;
-    let target: RouteTarget | null = null;
-    if (tenant.actualState === "suspended") target = { kind: "suspended" };
-    if (tenant.actualState === "active") {
-      const purpose = appPortVariable(deps.template);
-      const lease = await deps.prisma.portLease.findUnique({ where: { tenantId_purpose: { tenantId, purpose } } });
-      if (lease) target = { kind: "app", upstream: appUpstream(deps.bindAddress, lease.port) };
-    }
-    if (!target) return;
-    // The proxy's extraHostsOf (activeCustomHosts, set by orchestrator/index.ts) adds the domains.
-    const outcome = await putTenantRoute(deps.proxy, tenant, target);
-    deps.logger.info("tenant route with its custom domains", { tenant: tenant.slug, outcome });
-  } catch (error) {
-    deps.logger.warn("tenant route not updated for its custom domains (the next reconciliation will)", {
-      tenant: tenantId,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
-
-function detailOf(check: DnsCheckResult): string | null {
-  if (check.result === "lookup_failed") return check.error.slice(0, 500);
-  if (check.result === "no_record") return null;
-  return check.found.slice(0, 500);
 }

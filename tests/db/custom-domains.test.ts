@@ -14,6 +14,7 @@ import { CustomDomainRefused, decideCertificateAsk, parseHostPattern, type Custo
 import { silentLogger } from "../../orchestrator/logger.ts";
 import { customDomainService } from "../../orchestrator/proxy/custom-domain-service.ts";
 import { tenantProxy } from "../../orchestrator/proxy/route-steps.ts";
+import { SecretBox } from "../../orchestrator/secrets.ts";
 import { loadTemplates } from "../../orchestrator/templates/load.ts";
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -30,7 +31,7 @@ beforeAll(async () => {
   // Nothing listens on these: Caddy is never reached for pending domains, the DNS check fails.
   const proxy = tenantProxy({ adminUrl: "http://127.0.0.1:9", hostPattern: PATTERN, listen: "127.0.0.1:47797", vendorName: "B Vendor" });
   domains = customDomainService(
-    { prisma: t.db.prisma, clock: systemClock, logger: silentLogger, template, bindAddress: "127.0.0.1", proxy },
+    { prisma: t.db.prisma, clock: systemClock, logger: silentLogger, template, bindAddress: "127.0.0.1", proxy, secretBox: new SecretBox(randomBytes(32)), tenantUrl: "http://{slug}.apps.vendor.test/" },
     { target: TARGET, perTenant: 2, dnsServers: ["127.0.0.1:47798"] },
   )!;
 });
