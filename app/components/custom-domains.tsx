@@ -2,7 +2,8 @@
 // the DNS record to create, each domain with its state and what the last DNS check found, a form to
 // add one and a button to remove each (when `canEdit`: the customer, or an operator in the console;
 // a viewer sees the card only). Forms go through a fetcher to `action`; its answer shows here and
-// the page's data is reloaded.
+// the page's data is reloaded. An active domain whose record moved elsewhere shows a warning (when it
+// will be disabled, the record to set back); a domain disabled for that, why and how it comes back.
 import { useFetcher } from "@remix-run/react";
 import { CsrfInput } from "~/components/csrf";
 import { domainTranslator } from "~/i18n/custom-domains";
@@ -19,7 +20,7 @@ export function CustomDomains({ card, action, csrf, canEdit, locale }: { card: C
   return (
     <section className="card" style={{ marginTop: "1rem" }} data-testid="custom-domains" aria-labelledby="custom-domains-title">
       <h2 id="custom-domains-title">{t("domains.title")}</h2>
-      <p className="muted">{t("domains.intro")}</p>
+      <p className="muted">{t("domains.intro", { days: card.graceDays })}</p>
       <h3>{t("domains.record")}</h3>
       <pre data-testid="dns-record">{t("domains.recordLine", { hostname: example, target: card.target })}</pre>
       <p className="muted">{t("domains.recordApex", { target: card.target })}</p>
@@ -69,10 +70,22 @@ function DomainItem(props: {
     domain.lastCheckResult === "points_at_target" || domain.lastCheckResult === "points_elsewhere" || domain.lastCheckResult === "no_record" || domain.lastCheckResult === "lookup_failed"
       ? t(`domains.check.${domain.lastCheckResult}`, { target, found: domain.lastCheckFound ?? "" })
       : t("domains.check.never");
-  const at = domain.lastCheckedAt ? new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(domain.lastCheckedAt)) + " UTC" : null;
+  const at = domain.lastCheckedAt ? utcTime(domain.lastCheckedAt, locale) : null;
+  const disabled = domain.status === "pending" && domain.misconfiguredSince !== null;
+  const record = { hostname: domain.hostname, target };
   return (
-    <li data-domain={domain.hostname} data-status={domain.status}>
-      <strong>{domain.hostname}</strong> — <span data-testid="domain-status">{t(`domains.status.${domain.status}`)}</span>
+    <li data-domain={domain.hostname} data-status={domain.status} data-misconfigured={domain.misconfiguredSince ? "yes" : undefined}>
+      <strong>{domain.hostname}</strong> — <span data-testid="domain-status">{t(disabled ? "domains.status.disabled" : `domains.status.${domain.status}`)}</span>
+      {domain.status === "active" && domain.misconfiguredSince && domain.disabledAfter ? (
+        <p className="notice" role="status" style={WARNING} data-testid="domain-warning">
+          {t("domains.warning.misconfigured", { ...record, since: utcTime(domain.misconfiguredSince, locale), until: utcTime(domain.disabledAfter, locale) })}
+        </p>
+      ) : null}
+      {disabled && domain.misconfiguredSince ? (
+        <p className="notice" role="status" style={WARNING} data-testid="domain-disabled">
+          {t("domains.warning.disabled", { ...record, since: utcTime(domain.misconfiguredSince, locale) })}
+        </p>
+      ) : null}
       <br />
       <span className="muted">
         {check}
@@ -90,4 +103,10 @@ function DomainItem(props: {
       ) : null}
     </li>
   );
+}
+
+const WARNING = { background: "#fffaeb", borderColor: "#fedf89", margin: "0.4rem 0" } as const;
+
+function utcTime(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(new Date(iso)) + " UTC";
 }

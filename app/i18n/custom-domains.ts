@@ -6,7 +6,7 @@ import type { Locale } from "./locale";
 
 const en = {
   "domains.title": "Custom domains",
-  "domains.intro": "Reach this instance at your own address too, such as erp.your-company.com: create the DNS record below at your domain's provider, then add the domain here. It is enabled as soon as the record is seen (checked again every few minutes), and its HTTPS certificate follows.",
+  "domains.intro": "Reach this instance at your own address too, such as erp.your-company.com: create the DNS record below at your domain's provider, then add the domain here. It is enabled as soon as the record is seen (checked again every few minutes), and its HTTPS certificate follows. Once enabled, it is checked again every few hours: keep the record in place. If it moves elsewhere, a warning shows here and the domain is disabled after {days} days.",
   "domains.record": "DNS record to create",
   "domains.recordLine": "{hostname}  CNAME  {target}",
   "domains.recordApex": "For a domain without a subdomain (your-company.com), where a CNAME is not allowed: A and AAAA records with the addresses of {target}.",
@@ -19,6 +19,9 @@ const en = {
   "domains.removeShort": "Remove",
   "domains.status.pending": "Waiting for its DNS record",
   "domains.status.active": "Enabled",
+  "domains.status.disabled": "Disabled: its DNS record moved",
+  "domains.warning.misconfigured": "Warning: since {since}, this domain's DNS record no longer points at {target}. The domain still works for now, but it will be disabled on {until} unless the record is set back to: {hostname} CNAME {target}.",
+  "domains.warning.disabled": "This domain was disabled: its DNS record had pointed elsewhere since {since}. Set the record back to {hostname} CNAME {target} and the domain is enabled again by itself within a few minutes.",
   "domains.check.points_at_target": "Its record points at {target}.",
   "domains.check.points_elsewhere": "Its record points elsewhere (found {found}), not at {target}: change the record.",
   "domains.check.no_record": "No DNS record found for this name yet: create the record above (it can take a few minutes to be seen).",
@@ -46,7 +49,7 @@ export type DomainMessageKey = keyof typeof en;
 
 const fr: Record<DomainMessageKey, string> = {
   "domains.title": "Domaines personnalisés",
-  "domains.intro": "Accédez aussi à cette instance à votre propre adresse, par exemple erp.votre-entreprise.fr : créez l'enregistrement DNS ci-dessous chez le fournisseur de votre domaine, puis ajoutez le domaine ici. Il est activé dès que l'enregistrement est visible (vérifié de nouveau toutes les quelques minutes), et son certificat HTTPS suit.",
+  "domains.intro": "Accédez aussi à cette instance à votre propre adresse, par exemple erp.votre-entreprise.fr : créez l'enregistrement DNS ci-dessous chez le fournisseur de votre domaine, puis ajoutez le domaine ici. Il est activé dès que l'enregistrement est visible (vérifié de nouveau toutes les quelques minutes), et son certificat HTTPS suit. Une fois activé, il est vérifié de nouveau toutes les quelques heures : laissez l'enregistrement en place. S'il pointe ailleurs, un avertissement s'affiche ici et le domaine est désactivé au bout de {days} jours.",
   "domains.record": "Enregistrement DNS à créer",
   "domains.recordLine": "{hostname}  CNAME  {target}",
   "domains.recordApex": "Pour un domaine sans sous-domaine (votre-entreprise.fr), où un CNAME n'est pas permis : des enregistrements A et AAAA avec les adresses de {target}.",
@@ -59,6 +62,9 @@ const fr: Record<DomainMessageKey, string> = {
   "domains.removeShort": "Retirer",
   "domains.status.pending": "En attente de son enregistrement DNS",
   "domains.status.active": "Activé",
+  "domains.status.disabled": "Désactivé : son enregistrement DNS a changé",
+  "domains.warning.misconfigured": "Attention : depuis le {since}, l'enregistrement DNS de ce domaine ne pointe plus vers {target}. Le domaine fonctionne encore pour l'instant, mais il sera désactivé le {until} si l'enregistrement n'est pas rétabli : {hostname} CNAME {target}.",
+  "domains.warning.disabled": "Ce domaine a été désactivé : son enregistrement DNS pointait ailleurs depuis le {since}. Rétablissez l'enregistrement {hostname} CNAME {target} et le domaine sera réactivé de lui-même en quelques minutes.",
   "domains.check.points_at_target": "Son enregistrement pointe vers {target}.",
   "domains.check.points_elsewhere": "Son enregistrement pointe ailleurs ({found}), pas vers {target} : modifiez l'enregistrement.",
   "domains.check.no_record": "Aucun enregistrement DNS trouvé pour ce nom pour l'instant : créez l'enregistrement ci-dessus (il peut falloir quelques minutes pour qu'il soit visible).",

@@ -14,11 +14,17 @@ export interface CustomDomainView {
   lastCheckResult: string | null;
   lastCheckFound: string | null;
   lastCheckedAt: string | null;
+  /** When a check first found the record pointing elsewhere: a warning on an active domain, the reason on a disabled (pending) one. */
+  misconfiguredSince: string | null;
+  /** An active domain still pointing elsewhere is disabled at this time unless its record is fixed first. */
+  disabledAfter: string | null;
 }
 
 export interface CustomDomainCard {
   target: string;
   limit: number;
+  /** Days an active domain may point elsewhere before it is disabled. */
+  graceDays: number;
   domains: CustomDomainView[];
 }
 
@@ -31,6 +37,7 @@ export async function customDomainCard(services: Pick<AppServices, "orchestrator
   return {
     target: domains.target,
     limit: await domains.limitFor(tenantId),
+    graceDays: domains.misconfiguredGraceDays,
     domains: rows.map((row) => ({
       id: row.id,
       hostname: row.hostname,
@@ -38,6 +45,9 @@ export async function customDomainCard(services: Pick<AppServices, "orchestrator
       lastCheckResult: row.lastCheckResult,
       lastCheckFound: row.lastCheckError,
       lastCheckedAt: row.lastCheckedAt?.toISOString() ?? null,
+      misconfiguredSince: row.misconfiguredSince?.toISOString() ?? null,
+      disabledAfter:
+        row.status === "active" && row.misconfiguredSince ? new Date(row.misconfiguredSince.getTime() + domains.misconfiguredGraceDays * 86_400_000).toISOString() : null,
     })),
   };
 }
