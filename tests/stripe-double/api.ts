@@ -1,7 +1,7 @@
 // The double's /v1 endpoints, as Stripe API 2026-11-18.endive answers them for the subset
 // Tenantry calls: Checkout Sessions (create, retrieve), Customer Portal sessions (create),
-// subscriptions, prices, customers and invoices (retrieve), balance (the cheapest call that proves
-// a key). Parameters are checked where Stripe refuses them (see README.md for the list).
+// subscriptions (retrieve, update an item's price and the metadata, cancel), prices, customers and
+// invoices (retrieve), balance (the cheapest call that proves a key). Parameters are checked where Stripe refuses them (see README.md for the list).
 import type { Form } from "./http.ts";
 import { invalidRequest, list, missingParam, noSuch, obj, StripeDoubleError, metadataOf, str } from "./http.ts";
 import { newId, type StripeStore } from "./store.ts";
@@ -133,6 +133,59 @@ export function createPortalSession(ctx: ApiContext, form: Form): Json {
   };
   ctx.store.portalSessions.set(id, session);
   return session;
+}
+
+const PRORATION_BEHAVIORS = ["always_invoice", "create_prorations", "none"];
+/** What the double's subscription update takes; anything else is refused by name (not silently ignored). */
+const UPDATE_PARAMS = new Set(["items", "metadata", "proration_behavior", "expand"]);
+
+/**
+ * POST /v1/subscriptions/:id: an existing item's price (and quantity) and the metadata, as Stripe
+ * checks them: a canceled subscription takes only cancellation_details and metadata; an unknown
+ * item or price is 400 resource_missing naming the parameter; an inactive price is refused; an
+ * unknown proration_behavior is refused. The change itself (and its event) is the store's.
+ */
+export function updateSubscription(ctx: ApiContext, subscriptionId: string, form: Form): () => Json {
+  const { store } = ctx;
+  const subscription = store.get("subscription", subscriptionId);
+  if (subscription.status === "canceled" && Object.keys(form).some((key) => key !== "metadata" && key !== "cancellation_details" && key !== "expand")) store.refuseEnded(subscription);
+  for (const key of Object.keys(form)) {
+    if (!UPDATE_PARAMS.has(key)) throw invalidRequest(`The Stripe API double does not implement \`${key}\` on a subscription update.`, key);
+  }
+  const proration = form.proration_behavior;
+  if (proration !== undefined && (typeof proration !== "string" || !PRORATION_BEHAVIORS.includes(proration))) {
+    throw invalidRequest(`Invalid proration_behavior: must be one of always_invoice, create_prorations, or none`, "proration_behavior");
+  }
+  let item: { id: string; priceId: string; quantity?: number } | undefined;
+  if (form.items !== undefined) {
+    const items = list(form, "items");
+    if (!items) throw invalidRequest("Invalid array", "items");
+    if (items.length !== 1) throw invalidRequest("The Stripe API double implements one item per subscription: give `items[0]` only.", "items");
+    const given = items[0] as Form;
+    const id = str(given, "id");
+    if (!id) throw invalidRequest("The Stripe API double does not add items to a subscription: give `items[0][id]`, the item to change.", "items[0][id]");
+    const existing = (subscription.items as { data: Json[] }).data.find((i) => i.id === id);
+    if (!existing) throw new StripeDoubleError(400, { ...noSuch("subscription_item", id, "items[0][id]").body });
+    const priceId = str(given, "price");
+    if (!priceId) throw invalidRequest("The Stripe API double implements changing an item's `price` (give `items[0][price]`).", "items[0][price]");
+    const price = store.prices.get(priceId);
+    if (!price) throw new StripeDoubleError(400, { ...noSuch("price", priceId, "items[0][price]").body });
+    if (price.active !== true) throw invalidRequest("The price specified is inactive. This field only accepts active prices.", "items[0][price]");
+    const interval = (price.recurring as { interval: string }).interval;
+    if (interval !== ((existing.price as Json).recurring as { interval: string }).interval) {
+      throw invalidRequest("The Stripe API double does not implement a change of billing interval (Stripe would reset the billing cycle and invoice at once).", "items[0][price]");
+    }
+    const quantityText = str(given, "quantity");
+    let quantity: number | undefined;
+    if (quantityText !== undefined) {
+      quantity = Number(quantityText);
+      if (!Number.isInteger(quantity) || quantity < 1) throw invalidRequest(`Invalid integer: ${quantityText}`, "items[0][quantity]");
+    }
+    item = { id, priceId, ...(quantity !== undefined ? { quantity } : {}) };
+  }
+  const metadataGiven = form.metadata;
+  const metadata = metadataGiven === "" ? ("" as const) : metadataGiven === undefined ? undefined : metadataOf(obj(form, "metadata"));
+  return () => store.updateSubscription(subscriptionId, { ...(item ? { item } : {}), ...(metadata !== undefined ? { metadata } : {}) });
 }
 
 export function balance(): Json {

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
-import { balance, createCheckoutSession, createPortalSession, type ApiContext } from "./api.ts";
+import { balance, createCheckoutSession, createPortalSession, updateSubscription, type ApiContext } from "./api.ts";
 import { decodeForm, readBody, redirect, sendHtml, sendJson, StripeDoubleError, type Form } from "./http.ts";
 import { checkoutPage, pageLocale, portalPage, thanksPage } from "./pages.ts";
 import { API_VERSION, StripeStore, type PriceConfig, type StripeEventRecord } from "./store.ts";
@@ -149,6 +149,12 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
     });
   }
 
+  /** Tracks an API call's deliveries so that settle() waits for them. */
+  function sendAfter(sent: Promise<void>): void {
+    pendingDeliveries.add(sent);
+    void sent.finally(() => pendingDeliveries.delete(sent));
+  }
+
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? "GET";
     const path = url.pathname;
@@ -179,10 +185,15 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
       if (method === "DELETE" && (id = match(/^\/v1\/subscriptions\/([^/]+)$/))) {
         const subscriptionId = id;
         let canceled: Json | undefined;
-        const sent = changeAndSendAfter(() => (canceled = store.cancel(subscriptionId, false)));
-        pendingDeliveries.add(sent);
-        void sent.finally(() => pendingDeliveries.delete(sent));
+        sendAfter(changeAndSendAfter(() => (canceled = store.cancel(subscriptionId, false))));
         return reply(200, canceled);
+      }
+      if (method === "POST" && (id = match(/^\/v1\/subscriptions\/([^/]+)$/))) {
+        // Checked first (a refusal changes nothing and sends nothing), then changed; the event follows the answer.
+        const change = updateSubscription(ctx(), id, form);
+        let updated: Json | undefined;
+        sendAfter(changeAndSendAfter(() => (updated = change())));
+        return reply(200, updated);
       }
       if (method === "GET" && (id = match(/^\/v1\/prices\/([^/]+)$/))) return reply(200, store.get("price", id));
       if (method === "GET" && (id = match(/^\/v1\/customers\/([^/]+)$/))) return reply(200, store.get("customer", id));

@@ -48,6 +48,32 @@ export function periodEnd(start: number, interval: "month" | "year"): number {
   return Math.floor(d.getTime() / 1000);
 }
 
+/** The legacy `plan` an item still carries beside its `price` (SubscriptionItem.plan in the pinned types), made from the price. */
+export function planOf(price: Json): Json {
+  const recurring = price.recurring as { interval: string; interval_count: number; meter: string | null; usage_type: string };
+  return {
+    id: price.id,
+    object: "plan",
+    active: price.active,
+    amount: price.unit_amount,
+    amount_decimal: price.unit_amount_decimal,
+    billing_scheme: price.billing_scheme,
+    created: price.created,
+    currency: price.currency,
+    interval: recurring.interval,
+    interval_count: recurring.interval_count,
+    livemode: false,
+    metadata: {},
+    meter: recurring.meter,
+    nickname: price.nickname,
+    product: price.product,
+    tiers_mode: null,
+    transform_usage: null,
+    trial_period_days: null,
+    usage_type: recurring.usage_type,
+  };
+}
+
 export class StripeStore {
   readonly prices = new Map<string, Json>();
   readonly customers = new Map<string, Json>();
@@ -190,6 +216,7 @@ export class StripeStore {
             current_period_start: periodStart,
             discounts: [],
             metadata: {},
+            plan: planOf(price),
             price: clone(price),
             quantity: pending.quantity,
             subscription: subscriptionId,
@@ -373,12 +400,48 @@ export class StripeStore {
     return subscription;
   }
 
+  /**
+   * POST /v1/subscriptions/:id once its parameters are checked (api.ts): the item's price replaced
+   * (its quantity 1 unless given, as Stripe does), metadata merged (an empty value removes a key;
+   * `metadata: ""` removes them all), then customer.subscription.updated with previous_attributes
+   * (the items list as it was, the metadata as it was) when anything changed. No proration lines.
+   */
+  updateSubscription(subscriptionId: string, update: { item?: { id: string; priceId: string; quantity?: number }; metadata?: Record<string, string> | "" }): Json {
+    const subscription = this.get("subscription", subscriptionId);
+    const previous: Json = {};
+    if (update.item) {
+      const item = (subscription.items as { data: Json[] }).data.find((i) => i.id === update.item!.id)!;
+      const price = this.get("price", update.item.priceId);
+      const quantity = update.item.quantity ?? 1;
+      if ((item.price as Json).id !== price.id || item.quantity !== quantity) {
+        previous.items = clone(subscription.items);
+        Object.assign(item, { price: clone(price), plan: planOf(price), quantity });
+      }
+    }
+    if (update.metadata !== undefined) {
+      const before = subscription.metadata as Record<string, string>;
+      const after: Record<string, string> = update.metadata === "" ? {} : { ...before };
+      if (update.metadata !== "") {
+        for (const [key, value] of Object.entries(update.metadata)) {
+          if (value === "") delete after[key];
+          else after[key] = value;
+        }
+      }
+      if (JSON.stringify(after) !== JSON.stringify(before)) {
+        previous.metadata = clone(before);
+        subscription.metadata = after;
+      }
+    }
+    if (Object.keys(previous).length > 0) this.emit("customer.subscription.updated", subscription, previous);
+    return subscription;
+  }
+
   publicSession(session: Json): Json {
     const { _pending: _omit, ...rest } = session;
     return rest;
   }
 
-  private refuseEnded(subscription: Json): void {
+  refuseEnded(subscription: Json): void {
     if (subscription.status === "canceled") {
       throw new StripeDoubleError(400, { type: "invalid_request_error", message: "A canceled subscription can only update its cancellation_details and metadata." });
     }
