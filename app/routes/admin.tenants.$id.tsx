@@ -96,7 +96,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     await recordRefusal(context.services.prisma, who, tenantId, intent, error.reason);
     const status = REFUSAL_STATUS[error.reason.key];
     if (status) throw json({ message: say(t, error.reason) }, { status });
-    return json({ error: say(t, error.reason) }, { status: 400 });
+    return json({ error: say(t, error.reason) }, { status: error.status });
   }
 }
 

@@ -318,7 +318,7 @@ export function stripeApi(deps: StripeApiDeps): StripeApi {
           `Stripe subscription ${stripeSubscriptionId} has no item billed monthly or yearly (${item ? `price ${item.price.id}` : "no item"}): change its plan in Stripe's dashboard.`,
         );
       }
-      const interval: BillingInterval = recurring;
+      const interval: BillingInterval = recurring === "month" ? "month" : "year";
       const field = interval === "month" ? "monthly" : "yearly";
       const price = interval === "month" ? plan.stripePrices?.monthly : plan.stripePrices?.yearly;
       if (!price) {

@@ -10,10 +10,11 @@ export const planStripeEn = {
     "Plan {plan} has no monthly Stripe price, and this subscription is billed monthly: add stripePrices.monthly to it in the plans file (PLANS_FILE), or choose another plan. Nothing was changed.",
   "refused.planStripe.noYearlyPrice":
     "Plan {plan} has no yearly Stripe price, and this subscription is billed yearly: add stripePrices.yearly to it in the plans file (PLANS_FILE), or choose another plan. Nothing was changed.",
-  "refused.planStripe.noPrice": "Plan {plan} has no Stripe price for the interval this subscription is billed on ({reason}). Nothing was changed.",
-  "refused.planStripe.unreachable": "Stripe could not be reached, so the plan was not changed; try again in a moment. ({reason})",
-  "refused.planStripe.refused": "Stripe refused the plan change, so nothing was changed: {reason}",
+  "refused.planStripe.noPrice": "Plan {plan} has no Stripe price for the interval this subscription is billed on ({detail}). Nothing was changed.",
+  "refused.planStripe.unreachable": "Stripe could not be reached, so the plan was not changed; try again in a moment. ({detail})",
+  "refused.planStripe.refused": "Stripe refused the plan change, so nothing was changed: {detail}",
   "refused.planStripe.same": "Stripe already bills this subscription at plan {plan}'s price: nothing was changed. \"Sync from Stripe\" brings this page up to date.",
+  "refused.planStripe.justLinked": "This subscription has just been linked to a Stripe subscription: try again, and the plan change will go through Stripe. Nothing was changed.",
 } as const;
 
 export const planStripeFr: Record<keyof typeof planStripeEn, string> = {
@@ -26,8 +27,9 @@ export const planStripeFr: Record<keyof typeof planStripeEn, string> = {
     "L'offre {plan} n'a pas de prix Stripe mensuel, et cet abonnement est facturé au mois : ajoutez-lui stripePrices.monthly dans le fichier des offres (PLANS_FILE), ou choisissez une autre offre. Rien n'a été modifié.",
   "refused.planStripe.noYearlyPrice":
     "L'offre {plan} n'a pas de prix Stripe annuel, et cet abonnement est facturé à l'année : ajoutez-lui stripePrices.yearly dans le fichier des offres (PLANS_FILE), ou choisissez une autre offre. Rien n'a été modifié.",
-  "refused.planStripe.noPrice": "L'offre {plan} n'a pas de prix Stripe pour la période de facturation de cet abonnement ({reason}). Rien n'a été modifié.",
-  "refused.planStripe.unreachable": "Stripe est injoignable : l'offre n'a pas été changée ; réessayez dans un instant. ({reason})",
-  "refused.planStripe.refused": "Stripe a refusé le changement d'offre, rien n'a été modifié : {reason}",
+  "refused.planStripe.noPrice": "L'offre {plan} n'a pas de prix Stripe pour la période de facturation de cet abonnement ({detail}). Rien n'a été modifié.",
+  "refused.planStripe.unreachable": "Stripe est injoignable : l'offre n'a pas été changée ; réessayez dans un instant. ({detail})",
+  "refused.planStripe.refused": "Stripe a refusé le changement d'offre, rien n'a été modifié : {detail}",
   "refused.planStripe.same": "Stripe facture déjà cet abonnement au prix de l'offre {plan} : rien n'a été modifié. « Synchroniser depuis Stripe » met cette page à jour.",
+  "refused.planStripe.justLinked": "Cet abonnement vient d'être lié à un abonnement Stripe : réessayez, le changement d'offre passera alors par Stripe. Rien n'a été modifié.",
 };
