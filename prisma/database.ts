@@ -47,6 +47,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
+  // pg prints one DeprecationWarning per process ("Calling client.query() when the client is already
+  // executing a query"): @prisma/adapter-pg 7.10 sends a multi-relation read inside an interactive
+  // transaction as parallel queries on the transaction's one client (Prisma's own code, not ours:
+  // prisma/orm pull request 29979). pg 8 queues them, so nothing is wrong; pg 9 will refuse them,
+  // which is why package.json keeps pg at ^8 until the adapter serialises them.
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",
