@@ -77,11 +77,24 @@ export function billingTranslator(locale: Locale): BillingTranslate {
   return catalogTranslator(locale === "fr" ? fr : en);
 }
 
-/** An amount in the currency's smallest unit, written the reader's way (49,00 € / €49.00). */
+// Stripe gives amounts in the currency's smallest unit as Stripe counts it (its "Supported
+// currencies" page): no decimals for these, three for those, two for every other one (ISK, HUF and
+// TWD included, whatever ISO 4217 says).
+const ZERO_DECIMAL = new Set(["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]);
+const THREE_DECIMAL = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
+
+/** How many of Stripe's smallest units make one unit of the currency (100 for EUR, 1 for JPY, 1000 for KWD). */
+export function stripeUnitsPerMajor(currency: string): number {
+  const code = currency.toLowerCase();
+  return ZERO_DECIMAL.has(code) ? 1 : THREE_DECIMAL.has(code) ? 1000 : 100;
+}
+
+/** An amount in Stripe's smallest unit of the currency, written the reader's way (49,00 € / €49.00 / ¥4,900). */
 export function formatMoney(amount: number, currency: string, locale: Locale): string {
+  const per = stripeUnitsPerMajor(currency);
   try {
-    return new Intl.NumberFormat(locale === "fr" ? "fr-FR" : "en-GB", { style: "currency", currency: currency.toUpperCase() }).format(amount / 100);
+    return new Intl.NumberFormat(locale === "fr" ? "fr-FR" : "en-GB", { style: "currency", currency: currency.toUpperCase() }).format(amount / per);
   } catch {
-    return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+    return `${(amount / per).toFixed(Math.log10(per))} ${currency.toUpperCase()}`;
   }
 }
