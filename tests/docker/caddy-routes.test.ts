@@ -7,47 +7,29 @@
 // a route of no tenant) after one reconcile pass; destroy deletes the route. A provisioning that
 // fails after its route was set leaves none: its compensation deletes it, and when Caddy is down
 // then, the compensation still ends and the next reconcile pass deletes the failed tenant's route.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import { caddyAdmin, OrchestratorError, requestJob, tenantRoute, tenantRouteId, type CaddyAdmin, type Orchestrator, type Worker } from "../../orchestrator/index.ts";
-import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
+import { bareCaddy, httpGetWithHost, type BareCaddy } from "../support/caddy-process.ts";
+import { capturingLogger, dueTasksSucceed, engineOrchestrator, jobSucceeds } from "../support/engine-orchestrator.ts";
 import { freePort } from "../support/portal.ts";
-import { signupContext, signupData } from "../support/signup-fixtures.ts";
+import { trialSignup } from "../support/signup-fixtures.ts";
 import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-const CADDY = process.env.CADDY_PATH || "caddy";
 const ADMIN = "caddy-routes-test@example.com";
 const VENDOR = "Acme ERP Cloud";
-
-/** A GET to Caddy's HTTP port with this Host header: status, content type and body. */
-function getWithHost(port: number, host: string): Promise<{ status: number; type: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
   let database: TestDatabase;
   let orchestrator: Orchestrator;
   let worker: Worker;
   let dir: string;
-  let caddy: ChildProcess | undefined;
-  let caddyOutput = "";
-  let adminPort: number;
+  // Only its admin address: Caddy starts with no http app at all, as after a restart on an empty config.
+  let caddy: BareCaddy | undefined;
   let httpPort: number;
   let admin: CaddyAdmin;
   const { logger, lines: logLines } = capturingLogger();
@@ -58,47 +40,21 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
   let tenantId: string;
   let slug: string;
   const host = () => `${slug}.routes.test`;
-
-  async function startCaddy() {
-    // Only the admin address: Caddy starts with no http app at all, as after a restart on an empty config.
-    await writeFile(path.join(dir, "caddy.json"), JSON.stringify({ admin: { listen: `127.0.0.1:${adminPort}`, config: { persist: false } } }));
-    caddyOutput = "";
-    caddy = spawn(CADDY, ["run", "--config", path.join(dir, "caddy.json")], {
-      env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    caddy.stdout!.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
-    caddy.stderr!.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (caddy.exitCode !== null) throw new Error(`caddy exited with ${caddy.exitCode}:\n${caddyOutput}`);
-      if (await fetch(`http://127.0.0.1:${adminPort}/config/`).then((r) => r.ok, () => false)) return;
-      if (Date.now() > deadline) throw new Error(`Caddy's admin API did not answer within 30 s:\n${caddyOutput}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function stopCaddy() {
-    const child = caddy;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGKILL");
-    await gone;
-  }
+  const startCaddy = () => caddy!.start();
+  const stopCaddy = async () => caddy?.stop();
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     dir = await mkdtemp(path.join(tmpdir(), "tenantry-caddy-routes-"));
-    adminPort = await freePort();
+    caddy = await bareCaddy(dir, await freePort());
     httpPort = await freePort();
-    await startCaddy();
-    admin = caddyAdmin(`http://127.0.0.1:${adminPort}`);
+    admin = caddyAdmin(caddy.adminUrl);
     orchestrator = await engineOrchestrator({
       prisma: database.db.prisma,
       logger,
       portRange: { first: 47600, last: 47649 },
       mailboxDir: path.join(dir, "mailbox"),
-      proxy: { adminUrl: `http://127.0.0.1:${adminPort}`, hostPattern: "{slug}.routes.test", listen: `127.0.0.1:${httpPort}`, vendorName: VENDOR },
+      proxy: { adminUrl: caddy.adminUrl, hostPattern: "{slug}.routes.test", listen: `127.0.0.1:${httpPort}`, vendorName: VENDOR },
       afterStepWork: async (step) => {
         if (failAfter?.step !== step) return;
         if (failAfter.stopCaddy) await stopCaddy();
@@ -118,18 +74,8 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
 
   const prisma = () => database.db.prisma;
 
-  async function jobEnds(jobId: string, timeoutMs = 240_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await prisma().provisioningJob.findUniqueOrThrow({ where: { id: jobId }, include: { steps: { orderBy: { position: "asc" } } } });
-      if (job.status === "succeeded") return job;
-      if (job.status === "failed" || Date.now() > deadline) {
-        const steps = job.steps.map((s) => `${s.name}: ${s.status}${s.error ? ` (${s.error})` : ""}`).join("\n  ");
-        throw new Error(`${job.kind} job ${job.status}: ${job.lastError ?? ""}\n  ${steps}\n${logLines.slice(-20).join("\n")}\n${caddyOutput.slice(-2000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const context = () => `${logLines.slice(-20).join("\n")}\n${caddy?.output().slice(-2000) ?? ""}`;
+  const jobEnds = (jobId: string) => jobSucceeds(prisma(), jobId, context);
 
   async function runLifecycleJob(action: "suspend" | "resume" | "destroy") {
     const desiredState = ({ suspend: "suspended", resume: "active", destroy: "destroyed" } as const)[action];
@@ -156,46 +102,42 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
 
   /** One reconcile pass (with the other tasks of the period), as the scheduler runs it. */
   async function reconcilePass(minutesAhead: number) {
-    const reports = await orchestrator.runDueTasks(new Date(Date.now() + minutesAhead * 60_000));
-    const reconcile = reports.find((r) => r.task === "reconcile");
-    if (reconcile?.outcome !== "succeeded") throw new Error(`reconcile did not succeed: ${JSON.stringify(reconcile)}\n${logLines.slice(-20).join("\n")}`);
-    return reconcile;
+    const reports = await dueTasksSucceed(orchestrator, new Date(Date.now() + minutesAhead * 60_000), ["reconcile"], () => logLines.slice(-20).join("\n"));
+    return reports.reconcile!;
   }
 
   it("provision: the tenant's hostname on Caddy answers the tenant's login page", async () => {
-    const outcome = await registerTrialSignup(prisma(), signupData({ company }), signupContext());
-    if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
-    const created = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true } });
+    const created = await trialSignup(prisma(), { company });
     tenantId = created.id;
     slug = created.slug;
     const done = await jobEnds(created.jobs[0]!.id);
     // The route is set once the app is healthy, before the tenant is active.
     const names = done.steps.map((s) => s.name);
     expect(names.indexOf("route:app")).toBe(names.indexOf("activate") - 1);
-    expectLoginPage(await getWithHost(httpPort, host()));
+    expectLoginPage(await httpGetWithHost(httpPort, host()));
     // Another hostname is not routed to the tenant.
-    expect((await getWithHost(httpPort, "someone-else.routes.test")).body).not.toContain("Sign in / Connexion");
+    expect((await httpGetWithHost(httpPort, "someone-else.routes.test")).body).not.toContain("Sign in / Connexion");
     expect(await admin.listTenantRouteIds()).toEqual([tenantRouteId(tenantId)]);
   });
 
   it("suspend: 503 with the suspended page in French and English; back after Caddy restarts empty", async () => {
     await runLifecycleJob("suspend");
-    expectSuspendedPage(await getWithHost(httpPort, host()));
+    expectSuspendedPage(await httpGetWithHost(httpPort, host()));
 
     await stopCaddy();
     await startCaddy();
-    await expect(getWithHost(httpPort, host())).rejects.toThrow();
+    await expect(httpGetWithHost(httpPort, host())).rejects.toThrow();
     await reconcilePass(10);
-    expectSuspendedPage(await getWithHost(httpPort, host()));
+    expectSuspendedPage(await httpGetWithHost(httpPort, host()));
   });
 
   it("resume: the app again; Caddy restarted empty gets the route back, and loses a route of no tenant", async () => {
     await runLifecycleJob("resume");
-    expectLoginPage(await getWithHost(httpPort, host()));
+    expectLoginPage(await httpGetWithHost(httpPort, host()));
 
     await stopCaddy();
     await startCaddy();
-    await expect(getWithHost(httpPort, host())).rejects.toThrow();
+    await expect(httpGetWithHost(httpPort, host())).rejects.toThrow();
     // A route left by a tenant the database no longer knows (its @id under our prefix).
     const strayId = tenantRouteId("00000000-0000-4000-8000-000000000000");
     await admin.ensureTenantServer([`127.0.0.1:${httpPort}`]);
@@ -204,7 +146,7 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
 
     const report = await reconcilePass(20);
     expect(report.summary).toMatchObject({ routesPut: 1, routesRemoved: 1 });
-    expectLoginPage(await getWithHost(httpPort, host()));
+    expectLoginPage(await httpGetWithHost(httpPort, host()));
     expect(await admin.listTenantRouteIds()).toEqual([tenantRouteId(tenantId)]);
 
     // A second pass finds everything in place and changes nothing.
@@ -215,7 +157,7 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
     const done = await runLifecycleJob("destroy");
     expect(done.steps[0]!.name).toBe("route:none");
     expect(await admin.listTenantRouteIds()).toEqual([]);
-    const answer = await getWithHost(httpPort, host());
+    const answer = await httpGetWithHost(httpPort, host());
     expect(answer.body).not.toContain("Sign in / Connexion");
     expect(answer.status).not.toBe(503);
     // The reconciler does not bring it back.
@@ -227,9 +169,7 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
   async function failedProvisioning(stopCaddyFirst: boolean) {
     failAfter = { step: "route:app", stopCaddy: stopCaddyFirst };
     try {
-      const outcome = await registerTrialSignup(prisma(), signupData({ company: `A Routes fail ${randomBytes(3).toString("hex")}` }), signupContext());
-      if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
-      const tenant = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true } });
+      const tenant = await trialSignup(prisma(), { company: `A Routes fail ${randomBytes(3).toString("hex")}` });
       failedTenants.push(tenant.id);
       const deadline = Date.now() + 240_000;
       for (;;) {
@@ -248,7 +188,7 @@ describe("tenant routes in Caddy, kept by jobs and the reconciler", () => {
   it("a provisioning that fails after its route was set leaves no route: the compensation deletes it", async () => {
     const tenant = await failedProvisioning(false);
     expect(await admin.listTenantRouteIds()).not.toContain(tenantRouteId(tenant.id));
-    expect((await getWithHost(httpPort, `${tenant.slug}.routes.test`)).body).not.toContain("Sign in / Connexion");
+    expect((await httpGetWithHost(httpPort, `${tenant.slug}.routes.test`)).body).not.toContain("Sign in / Connexion");
     expect(logLines.some((line) => line.includes('"target":"none"') && line.includes('"outcome":"deleted"') && line.includes(tenant.slug))).toBe(true);
   });
 

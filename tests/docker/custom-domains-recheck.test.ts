@@ -7,16 +7,11 @@
 // past the grace changes nothing; the record still gone after the 7 days' grace → disabled: out of
 // Caddy's route, the ask says no, audited with the system as actor, the customer emailed once in
 // French (their language); the record fixed → enabled again by itself.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, request, type Server } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caddyAskEndpoint } from "../../app/http/caddy-ask.ts";
-import { registerTrialSignup } from "../../app/models/signup.server.ts";
 import {
   CUSTOM_DOMAINS_TASK,
   createOrchestrator,
@@ -25,17 +20,18 @@ import {
   type CustomDomainService,
   type MailSender,
   type Orchestrator,
-  type RunReport,
   type Worker,
 } from "../../orchestrator/index.ts";
-import { startDnsmasq, type Dnsmasq, type DnsRecords } from "../support/dnsmasq.ts";
-import { capturingLogger, LOCAL_TEMPLATE_VALUES, TEMPLATES_DIR } from "../support/engine-orchestrator.ts";
-import { signupContext, signupData } from "../support/signup-fixtures.ts";
+import { serveCaddyAsk, type CaddyAskServer } from "../support/caddy-ask-server.ts";
+import { bareCaddy, httpGetWithHost, routeHosts as routeHostsOf, type BareCaddy } from "../support/caddy-process.ts";
+import { dnsmasqOnOnePort, type DnsOnOnePort, type DnsRecords } from "../support/dnsmasq.ts";
+import { capturingLogger, dueTasksSucceed, jobSucceeds, LOCAL_TEMPLATE_VALUES, TEMPLATES_DIR } from "../support/engine-orchestrator.ts";
+import { portInRange } from "../support/free-port-in-range.ts";
+import { trialSignup } from "../support/signup-fixtures.ts";
 import { smtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
 import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-const CADDY = process.env.CADDY_PATH || "caddy";
 const PATTERN = "{slug}.q-recheck.test";
 const TARGET = "tenants.q-vendor.test";
 const DOMAIN = "erp.q-customer.test";
@@ -53,36 +49,6 @@ const ELSEWHERE: DnsRecords = { hostRecords: [[TARGET, "127.0.0.1"], [DOMAIN, "2
 // The name gone from DNS altogether (dnsmasq answers NXDOMAIN for unknown names under .test).
 const GONE: DnsRecords = { hostRecords: [[TARGET, "127.0.0.1"]] };
 
-/** A port of `range` nothing listens on (loopback), tried from a random start. */
-async function portIn(range: { first: number; last: number }, taken: number[] = []): Promise<number> {
-  const size = range.last - range.first + 1;
-  const start = Math.floor(Math.random() * size);
-  for (let i = 0; i < size; i++) {
-    const port = range.first + ((start + i) % size);
-    if (taken.includes(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error(`no free loopback port in ${range.first}-${range.last}: stop what holds them (another run of this file?)`);
-}
-
-function getWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
 describe("custom domains: active ones are checked again, marked, disabled after the grace, enabled again", () => {
   let database: TestDatabase;
   let orchestrator: Orchestrator;
@@ -91,12 +57,10 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   let sender: MailSender;
   let peer: SmtpPeer;
   let dir: string;
-  let caddy: ChildProcess | undefined;
-  let caddyOutput = "";
-  let adminPort: number;
+  let caddy: BareCaddy | undefined;
   let httpPort: number;
-  let dns: Dnsmasq | undefined;
-  let dnsPort = 0;
+  // The orchestrator asks this server; dnsmasq is restarted on the same port with other records.
+  let dns: DnsOnOnePort | undefined;
   let offsetMs = 0;
   // The time the last pass ran as of.
   let lastPassAt = new Date(0);
@@ -108,54 +72,34 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   let slug: string;
   let domainId: string;
   const prisma = () => database.db.prisma;
-  let askServer: Server;
-  let askPort: number;
-  const askStatus = async (domain: string) =>
-    (await fetch(`http://127.0.0.1:${askPort}/_caddy/ask?domain=${encodeURIComponent(domain)}`, { headers: { Connection: "close" } })).status;
+  let ask: CaddyAskServer | undefined;
+  const askStatus = (domain: string) => ask!.status(domain);
   const domainRow = () => prisma().customDomain.findUniqueOrThrow({ where: { id: domainId } });
+  const context = () => `${logLines.slice(-20).join("\n")}\n${caddy?.output().slice(-2000) ?? ""}`;
+  const routeHosts = () => routeHostsOf(caddy!.adminUrl, tenantRouteId(tenantId));
+  const jobEnds = (jobId: string) => jobSucceeds(prisma(), jobId, context);
 
-  /** dnsmasq (re)started on the same port with these records; null: stopped (the resolver down). */
-  async function setDns(records: DnsRecords | null) {
-    await dns?.stop();
-    dns = undefined;
-    if (!records) return;
-    dns = await startDnsmasq(records, dnsPort ? { first: dnsPort, last: dnsPort } : DNS_PORTS);
-    dnsPort = dns.port;
-  }
-
-  async function routeHosts(): Promise<string[]> {
-    const response = await fetch(`http://127.0.0.1:${adminPort}/id/${tenantRouteId(tenantId)}`, { headers: { Connection: "close" } });
-    expect(response.status).toBe(200);
-    const route = (await response.json()) as { match: Array<{ host: string[] }> };
-    return route.match[0]!.host;
-  }
+  /** dnsmasq restarted on its port with these records; null: stopped (the resolver down). */
+  const setDns = (records: DnsRecords | null) => dns!.restartWith(records);
 
   async function served(): Promise<boolean> {
-    return (await getWithHost(httpPort, DOMAIN)).body.includes("Sign in / Connexion");
-  }
-
-  async function jobEnds(jobId: string) {
-    const deadline = Date.now() + 240_000;
-    for (;;) {
-      const job = await prisma().provisioningJob.findUniqueOrThrow({ where: { id: jobId } });
-      if (job.status === "succeeded") return;
-      if (job.status === "failed" || Date.now() > deadline) throw new Error(`${job.kind} job ${job.status}: ${job.lastError ?? ""}\n${logLines.slice(-20).join("\n")}\n${caddyOutput.slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    return (await httpGetWithHost(httpPort, DOMAIN)).body.includes("Sign in / Connexion");
   }
 
   /** Moves the orchestrator's clock to `ms` after the start and runs the due tasks as of then. */
   async function passAt(ms: number) {
     offsetMs = ms;
     lastPassAt = clock.now();
-    const reports = await orchestrator.runDueTasks(lastPassAt);
-    let domainsReport: Extract<RunReport, { outcome: "succeeded" }> | undefined;
-    for (const name of ["reconcile", CUSTOM_DOMAINS_TASK]) {
-      const report = reports.find((r) => r.task === name);
-      if (report?.outcome !== "succeeded") throw new Error(`${name} did not succeed: ${JSON.stringify(report)}\n${logLines.slice(-20).join("\n")}`);
-      domainsReport = report;
-    }
-    return domainsReport!.summary;
+    const reports = await dueTasksSucceed(orchestrator, lastPassAt, ["reconcile", CUSTOM_DOMAINS_TASK], context);
+    return reports[CUSTOM_DOMAINS_TASK]!.summary;
+  }
+
+  /** DNS set to `records`, then a pass `minutes` after the marked domain's 7 days' grace ran out. */
+  async function passPastGrace(records: DnsRecords | null, minutes: number) {
+    const since = (await domainRow()).misconfiguredSince!;
+    await setDns(records);
+    const at = since.getTime() - Date.now() + 7 * DAY + minutes * 60_000;
+    return { since, at, summary: await passAt(at) };
   }
 
   async function domainEmails() {
@@ -166,23 +110,10 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
     dir = await mkdtemp(path.join(tmpdir(), "tenantry-q-recheck-"));
-    adminPort = await portIn(CADDY_PORTS);
-    httpPort = await portIn(CADDY_PORTS, [adminPort]);
-    await writeFile(path.join(dir, "caddy.json"), JSON.stringify({ admin: { listen: `127.0.0.1:${adminPort}`, config: { persist: false } } }));
-    const child = spawn(CADDY, ["run", "--config", path.join(dir, "caddy.json")], {
-      env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", HOME: dir, XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    caddy = child;
-    child.stdout.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (caddyOutput += chunk.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!(await fetch(`http://127.0.0.1:${adminPort}/config/`).then((r) => r.ok, () => false))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Caddy's admin API did not answer:\n${caddyOutput}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await setDns(AT_TARGET);
-    peer = smtpPeer(await portIn(SMTP_PORTS));
+    caddy = await bareCaddy(dir, await portInRange(CADDY_PORTS.first, CADDY_PORTS.last));
+    httpPort = await portInRange(CADDY_PORTS.first, CADDY_PORTS.last);
+    dns = await dnsmasqOnOnePort(AT_TARGET, DNS_PORTS);
+    peer = smtpPeer(await portInRange(SMTP_PORTS.first, SMTP_PORTS.last));
     await peer.start();
     orchestrator = await createOrchestrator({
       prisma: prisma(),
@@ -199,15 +130,11 @@ describe("custom domains: active ones are checked again, marked, disabled after 
       mail: { smtpUrl: `smtp://127.0.0.1:${peer.port}`, devMailboxDir: path.join(dir, "mailbox"), from: "Q Vendor <cloud@q-vendor.test>" },
       secretKey: randomBytes(32),
       pollIntervalMs: 200,
-      proxy: { adminUrl: `http://127.0.0.1:${adminPort}`, hostPattern: PATTERN, listen: `127.0.0.1:${httpPort}`, vendorName: "Q Vendor" },
-      customDomains: { target: TARGET, perTenant: 2, dnsServers: [dns!.server] },
+      proxy: { adminUrl: caddy.adminUrl, hostPattern: PATTERN, listen: `127.0.0.1:${httpPort}`, vendorName: "Q Vendor" },
+      customDomains: { target: TARGET, perTenant: 2, dnsServers: [dns.server] },
     });
     domains = orchestrator.customDomains!;
-    const app = express();
-    app.get("/_caddy/ask", caddyAskEndpoint({ prisma: prisma(), pattern: PATTERN, logger: { ...logger, debug: () => {} } }));
-    askServer = app.listen(0, "127.0.0.1");
-    await new Promise<void>((resolve) => askServer.once("listening", () => resolve()));
-    askPort = (askServer.address() as { port: number }).port;
+    ask = await serveCaddyAsk({ prisma: prisma(), pattern: PATTERN, logger: { ...logger, debug: () => {} } });
     worker = orchestrator.startWorker();
     // Drained by hand (domainEmails), so that the count seen is the count sent.
     sender = orchestrator.startMailSender();
@@ -216,23 +143,17 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   afterAll(async () => {
     await worker?.stop();
     await sender?.stop();
-    await new Promise((resolve) => (askServer ? askServer.close(resolve) : resolve(undefined)));
+    await ask?.close();
     if (tenantId) await removeTenantsFromEngine([tenantId]);
     await dns?.stop();
     await peer?.stop();
-    if (caddy && caddy.exitCode === null) {
-      const gone = new Promise<void>((resolve) => caddy!.once("exit", () => resolve()));
-      caddy.kill("SIGKILL");
-      await gone;
-    }
+    await caddy?.stop();
     await database?.dispose();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("a tenant with an active custom domain, served by Caddy, the ask says yes", async () => {
-    const outcome = await registerTrialSignup(prisma(), signupData({ company }), signupContext({ locale: "fr" }));
-    if (outcome.kind !== "created") throw new Error(`signup answered ${outcome.kind}`);
-    const created = await prisma().tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true, customer: true } });
+    const created = await trialSignup(prisma(), { company }, { locale: "fr" });
     tenantId = created.id;
     customerEmail = created.customer.email;
     slug = created.slug;
@@ -285,10 +206,8 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   });
 
   it("past the grace with the resolver down: nothing but the recorded result changes", async () => {
-    const since = (await domainRow()).misconfiguredSince!;
-    await setDns(null);
-    const at = since.getTime() - Date.now() + 7 * DAY + 10 * 60_000;
-    expect(await passAt(at)).toMatchObject({ rechecked: 1, disabled: 0 });
+    const { since, summary } = await passPastGrace(null, 10);
+    expect(summary).toMatchObject({ rechecked: 1, disabled: 0 });
     const row = await domainRow();
     expect(row).toMatchObject({ status: "active", lastCheckResult: "lookup_failed" });
     expect(row.misconfiguredSince).toEqual(since);
@@ -298,10 +217,8 @@ describe("custom domains: active ones are checked again, marked, disabled after 
   }, 60_000);
 
   it("still gone after the 7 days' grace: disabled, out of Caddy, the ask says no, audited, the customer emailed once in French", async () => {
-    const since = (await domainRow()).misconfiguredSince!;
-    await setDns(GONE);
-    const at = since.getTime() - Date.now() + 7 * DAY + 20 * 60_000;
-    expect(await passAt(at)).toMatchObject({ rechecked: 1, disabled: 1 });
+    const { since, at, summary } = await passPastGrace(GONE, 20);
+    expect(summary).toMatchObject({ rechecked: 1, disabled: 1 });
     const row = await domainRow();
     // Pending again, the mark kept (the card says why it was disabled).
     expect(row).toMatchObject({ status: "pending", lastCheckResult: "no_record" });

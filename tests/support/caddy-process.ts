@@ -1,10 +1,14 @@
 // Debian's `caddy` and `pebble` (a real ACME test CA) run as child processes on free loopback
 // ports for the HTTPS tests of issue 14 (tests/docker/caddy-tls.test.ts, tests/e2e/caddy-tls.test.ts, doctor.test.ts),
 // each with its storage in the test's folder, and an HTTPS GET that verifies the server's
-// certificate against one given root only. CADDY_PATH / PEBBLE_PATH name the binaries (npm test's
-// scripts/ensure-*.sh export them); otherwise they are looked up on PATH.
+// certificate against one given root only. For the route tests (tests/docker/caddy-routes.test.ts,
+// custom-domains*.test.ts): a bare Caddy (its admin address only, on the port the test chose from
+// its own range), the hosts of a route as its admin API has them, and a plain HTTP GET with a Host
+// header. CADDY_PATH / PEBBLE_PATH name the binaries (npm test's scripts/ensure-*.sh export them);
+// otherwise they are looked up on PATH.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import path from "node:path";
@@ -152,4 +156,54 @@ export async function storedCertificateNames(dir: string): Promise<string[]> {
 export async function tlsAutomation(adminUrl: string): Promise<unknown> {
   const response = await fetch(`${adminUrl}/config/apps/tls/automation`);
   return response.json();
+}
+
+export type BareCaddy = { adminUrl: string; output(): string; start(): Promise<void>; stop(): Promise<void> };
+
+/**
+ * Caddy started with nothing but its admin address on 127.0.0.1:`adminPort` (no http app at all), as
+ * after a start on an empty configuration: Tenantry puts the tenants' server in, on the listen
+ * address the test gives the orchestrator. Storage in `dir`; start() again after stop() is a Caddy
+ * restarted empty; output() is what the running (or last) process printed.
+ */
+export async function bareCaddy(dir: string, adminPort: number): Promise<BareCaddy> {
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const configFile = path.join(dir, "caddy.json");
+  await writeFile(configFile, JSON.stringify({ admin: { listen: `127.0.0.1:${adminPort}`, config: { persist: false } } }));
+  let process_: Spawned | undefined;
+  const caddy: BareCaddy = {
+    adminUrl,
+    output: () => process_?.output() ?? "",
+    async start() {
+      process_ = start(CADDY, ["run", "--config", configFile], { HOME: dir, XDG_CONFIG_HOME: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") });
+      await waitFor("caddy", process_, () => fetch(`${adminUrl}/config/`).then((r) => r.ok));
+    },
+    stop: () => stop(process_),
+  };
+  await caddy.start();
+  return caddy;
+}
+
+/** The hostnames the route with this @id matches, as Caddy's admin API has them now. */
+export async function routeHosts(adminUrl: string, routeId: string): Promise<string[]> {
+  const response = await fetch(`${adminUrl}/id/${routeId}`, { headers: { Connection: "close" } });
+  if (response.status !== 200) throw new Error(`Caddy has no route ${routeId}: GET /id/${routeId} answered ${response.status} ${await response.text()}`);
+  const route = (await response.json()) as { match: Array<{ host: string[] }> };
+  return route.match[0]!.host;
+}
+
+export type HttpAnswer = { status: number; type: string; body: string };
+
+/** A plain HTTP GET of / on 127.0.0.1:port with this Host header (the route Caddy picks by it). */
+export function httpGetWithHost(port: number, host: string): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path: "/", headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from 127.0.0.1:${port} for ${host} within 10 s`)));
+    req.on("error", reject);
+    req.end();
+  });
 }

@@ -34,6 +34,35 @@ export async function startDnsmasq(records: DnsRecords, range: { first: number; 
   throw new Error(`dnsmasq did not start (install Debian's dnsmasq-base: bash scripts/ensure-dnsmasq.sh):\n${lastOutput}`);
 }
 
+export type DnsOnOnePort = {
+  /** 127.0.0.1:port, the same across restarts: give it to the orchestrator once. */
+  readonly server: string;
+  /** Restarted on the same port answering `records` instead; null: stopped (a resolver that is down). */
+  restartWith(records: DnsRecords | null): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/**
+ * dnsmasq kept on one port of `range` across restarts, so that a test changes what "public DNS"
+ * says (a customer's record moved, set back, gone) while the orchestrator keeps asking one server.
+ */
+export async function dnsmasqOnOnePort(records: DnsRecords, range: { first: number; last: number }): Promise<DnsOnOnePort> {
+  let running: Dnsmasq | undefined = await startDnsmasq(records, range);
+  const { server, port } = running;
+  return {
+    server,
+    async restartWith(next) {
+      await running?.stop();
+      running = undefined;
+      if (next) running = await startDnsmasq(next, { first: port, last: port });
+    },
+    async stop() {
+      await running?.stop();
+      running = undefined;
+    },
+  };
+}
+
 async function tryStart(records: DnsRecords, port: number): Promise<Dnsmasq | { output: string }> {
   const args = [
     "--keep-in-foreground",

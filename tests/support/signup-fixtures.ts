@@ -1,7 +1,9 @@
-// Valid signup data and context, to be overridden field by field in each test.
+// Valid signup data and context, to be overridden field by field in each test, and a trial signup
+// registered straight in the database with them (what the signup form's action does).
 import { randomUUID } from "node:crypto";
 import type { SignupData } from "../../app/forms/signup-schema.ts";
-import type { SignupContext } from "../../app/models/signup.server.ts";
+import { registerTrialSignup, type SignupContext } from "../../app/models/signup.server.ts";
+import type { PrismaClient } from "../../prisma/generated/client.ts";
 
 let counter = 0;
 
@@ -46,4 +48,11 @@ export function formFields(overrides: Record<string, string> = {}): Record<strin
     signupKey: `key-${n}-0123456789abcdef`,
     ...overrides,
   };
+}
+
+/** A trial signup registered in the database; the new tenant with its jobs and customer (throws unless it was created). */
+export async function trialSignup(prisma: PrismaClient, data: Partial<SignupData> = {}, context: Partial<SignupContext> = {}) {
+  const outcome = await registerTrialSignup(prisma, signupData(data), signupContext(context));
+  if (outcome.kind !== "created") throw new Error(`the signup answered ${outcome.kind}, not created`);
+  return prisma.tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, include: { jobs: true, customer: true } });
 }
