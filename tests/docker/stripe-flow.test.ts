@@ -12,11 +12,9 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stripeApi, type StripeApi } from "../../orchestrator/billing/stripe-api.ts";
-import { systemClock } from "../../orchestrator/clock.ts";
-import { silentLogger } from "../../orchestrator/logger.ts";
-import { loadPlans } from "../../orchestrator/plans/index.ts";
+import type { StripeApi } from "../../orchestrator/billing/stripe-api.ts";
 import { startStripeDouble, type StripeDouble } from "../stripe-double/server.ts";
+import { stripeApiOnDouble } from "../support/stripe-double-client.ts";
 import { engineResourcesOf, signUp, startTenantLab, waitForJobs, type TenantLab } from "../support/tenant-engine.ts";
 
 const DAY = 86_400_000;
@@ -69,14 +67,7 @@ describe("signup → Checkout → paid → payment failed → grace → suspende
       TENANT_PORT_RANGE: "48700-48799",
     });
     double.setWebhookUrl(`${lab.portal.url}/webhooks/stripe`);
-    const url = new URL(double.url);
-    api = stripeApi({
-      prisma: lab.db.prisma,
-      clock: systemClock,
-      logger: silentLogger,
-      billing: { stripe: { secretKey: double.secretKey, webhookSecret: double.webhookSecret, api: { protocol: "http", host: url.hostname, port: Number(url.port) } }, graceDays: 7, trialHandoff: "none" },
-      plans: loadPlans(plansFile),
-    });
+    api = stripeApiOnDouble({ prisma: lab.db.prisma, double, plansFile });
   }, 180_000);
 
   afterAll(async () => {

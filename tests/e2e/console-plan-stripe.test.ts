@@ -9,20 +9,15 @@
 // POST /v1/subscriptions/:id itself: its refusals (unknown item or price, inactive price, unknown
 // proration_behavior, a canceled subscription) and its change (metadata merged, the event's
 // previous_attributes).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { STRIPE_API_VERSION, stripeApi, type StripeApi } from "../../orchestrator/billing/stripe-api.ts";
-import { systemClock } from "../../orchestrator/clock.ts";
-import { silentLogger } from "../../orchestrator/logger.ts";
-import { loadPlans } from "../../orchestrator/plans/index.ts";
+import { STRIPE_API_VERSION, type StripeApi } from "../../orchestrator/billing/stripe-api.ts";
 import { startStripeDouble, type StripeDouble } from "../stripe-double/server.ts";
-import { addAdmins, createSharedDatabase, postForm, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
+import { consoleCsrf, postForm, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
 import { startPortal, type Portal } from "../support/portal.ts";
-import { signupContext, signupData } from "../support/signup-fixtures.ts";
+import { trialSignup } from "../support/signup-fixtures.ts";
+import { payThroughCheckout, stripeApiOnDouble } from "../support/stripe-double-client.ts";
+import { startStripePortal, type StripePortal } from "../support/stripe-portal.ts";
 
 const OPERATOR = { email: "p-operator@example.com", password: "p-operator-password-1" };
 // Brief P's test ports are 48100-48199: the doubles listen on fixed ones of them.
@@ -53,72 +48,49 @@ function words(html: string): string {
 }
 
 describe("the console's plan change on a subscription billed through Stripe", () => {
-  let dir: string;
+  let lab: StripePortal | undefined;
   let shared: SharedDatabase;
   let double: StripeDouble;
   let portal: Portal;
   let api: StripeApi;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "p-console-plan-"));
-    const plansFile = path.join(dir, "plans.json");
-    await writeFile(plansFile, JSON.stringify(PLANS));
-    shared = await createSharedDatabase();
-    await addAdmins(shared.db, [{ ...OPERATOR, role: "operator" }]);
-    double = await startStripeDouble({ port: DOUBLE_PORT, prices: PRICES });
-    portal = await startPortal({
-      DATABASE_URL: shared.url,
-      STRIPE_SECRET_KEY: double.secretKey,
-      STRIPE_WEBHOOK_SECRET: double.webhookSecret,
-      STRIPE_API_URL: double.url,
-      PLANS_FILE: plansFile,
+    lab = await startStripePortal({
+      name: "p-console-plan",
+      plans: PLANS,
+      double: { port: DOUBLE_PORT, prices: PRICES },
+      admins: [{ ...OPERATOR, role: "operator" }],
       // Jobs stay queued (no engine work), and no task moves anything while the test looks.
-      WORKER: "false",
-      SCHEDULER: "false",
+      portalEnv: { WORKER: "false", SCHEDULER: "false" },
     });
-    double.setWebhookUrl(`${portal.url}/webhooks/stripe`);
+    ({ shared, double, portal } = lab);
     // The customer's side of Checkout, as the account page asks for it (a client of our own, no trial handed over).
-    const url = new URL(double.url);
-    api = stripeApi({
-      prisma: shared.db.prisma,
-      clock: systemClock,
-      logger: silentLogger,
-      billing: { stripe: { secretKey: double.secretKey, webhookSecret: double.webhookSecret, api: { protocol: "http", host: url.hostname, port: Number(url.port) } }, graceDays: 7, trialHandoff: "none" },
-      plans: loadPlans(plansFile),
-    });
+    api = stripeApiOnDouble({ prisma: shared.db.prisma, double, plansFile: lab.plansFile });
   }, 90_000);
 
   afterAll(async () => {
-    await portal?.stop();
-    await double?.close();
-    await shared?.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await lab?.stop();
   });
 
   async function trialTenant(company: string) {
-    const outcome = await registerTrialSignup(shared.db.prisma, signupData({ email: `${company.replaceAll(" ", ".").toLowerCase()}@example.com`, company }), signupContext());
-    if (outcome.kind !== "created") throw new Error(`the signup was ${outcome.kind}`);
-    const tenant = await shared.db.prisma.tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, select: { id: true, subscriptionId: true } });
+    const tenant = await trialSignup(shared.db.prisma, { email: `${company.replaceAll(" ", ".").toLowerCase()}@example.com`, company });
     return { tenantId: tenant.id, subscriptionId: tenant.subscriptionId! };
   }
 
   /** A signup that paid p-basic monthly through the double's Checkout (its events applied by the portal's webhook). */
   async function paidTenant(company: string) {
     const t = await trialTenant(company);
-    const session = await api.createCheckoutSession({ subscriptionId: t.subscriptionId, planId: "p-basic", interval: "month", successUrl: `${portal.url}/ok`, cancelUrl: `${portal.url}/no` });
-    const done = await double.completeCheckout(session.id);
-    expect(double.deliveries.slice(-4).map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    const done = await payThroughCheckout(api, double, { subscriptionId: t.subscriptionId, planId: "p-basic", interval: "month", successUrl: `${portal.url}/ok`, cancelUrl: `${portal.url}/no` });
+    expect(done.deliveries).toEqual([200, 200, 200, 200]);
     const row = await shared.db.prisma.subscription.findUniqueOrThrow({ where: { id: t.subscriptionId } });
     expect(row).toMatchObject({ plan: "p-basic", status: "active", stripeStatus: "active", stripeSubscriptionId: done.subscriptionId, stripePriceId: "price_p_basic_m", billingInterval: "month" });
     return { ...t, stripeSubscriptionId: done.subscriptionId };
   }
 
   async function changePlan(on: Portal, tenantId: string, plan: string, language: "en" | "fr") {
-    const cookie = await signIn(on.url, OPERATOR);
-    const html = await (await fetch(`${on.url}/admin/tenants/${tenantId}`, { headers: { Cookie: cookie, "Accept-Language": language } })).text();
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
-    expect(csrf).toBeTruthy();
-    const response = await postForm(`${on.url}/admin/tenants/${tenantId}`, { csrf: csrf!, intent: "plan", plan }, { Cookie: cookie, "Accept-Language": language });
+    const headers = { Cookie: await signIn(on.url, OPERATOR), "Accept-Language": language };
+    const csrf = await consoleCsrf(on.url, `/admin/tenants/${tenantId}`, headers);
+    const response = await postForm(`${on.url}/admin/tenants/${tenantId}`, { csrf, intent: "plan", plan }, headers);
     return { status: response.status, text: words(await response.text()) };
   }
 
@@ -133,6 +105,18 @@ describe("the console's plan change on a subscription billed through Stripe", ()
 
   const updatesOf = (stripeSubscriptionId: string) => double.requests.filter((r) => r.method === "POST" && r.path === `/v1/subscriptions/${stripeSubscriptionId}`);
   const stripePriceOf = (stripeSubscriptionId: string) => (double.store.itemOf(double.store.subscriptions.get(stripeSubscriptionId)!).price as { id: string }).id;
+
+  /**
+   * Nothing changed at Stripe (the item still on p-basic's price) nor here (the subscription as it
+   * was, no change_plan job); returns the audit entries written since `before`.
+   */
+  async function unchangedSince(t: { tenantId: string; subscriptionId: string; stripeSubscriptionId: string }, before: Awaited<ReturnType<typeof stateOf>>) {
+    expect(stripePriceOf(t.stripeSubscriptionId)).toBe("price_p_basic_m");
+    const after = await stateOf(t);
+    expect(after.subscription).toEqual(before.subscription);
+    expect(after.jobs).toEqual([]);
+    return after.audit.slice(before.audit.length);
+  }
 
   it("changes the price at Stripe, then the billing writer sets the plan and queues change_plan, all naming the operator; the webhook that follows changes nothing", async () => {
     const t = await paidTenant("P Stripe Plan");
@@ -194,11 +178,7 @@ describe("the console's plan change on a subscription billed through Stripe", ()
     expect(fr.text).toContain("L'offre p-yearly n'a pas de prix Stripe mensuel, et cet abonnement est facturé au mois : ajoutez-lui stripePrices.monthly dans le fichier des offres (PLANS_FILE)");
 
     expect(updatesOf(t.stripeSubscriptionId)).toEqual([]);
-    expect(stripePriceOf(t.stripeSubscriptionId)).toBe("price_p_basic_m");
-    const after = await stateOf(t);
-    expect(after.subscription).toEqual(before.subscription);
-    expect(after.jobs).toEqual([]);
-    const added = after.audit.slice(before.audit.length);
+    const added = await unchangedSince(t, before);
     expect(added.map((a) => [a.action, a.actorId, a.outcome, (a.details as { reason?: string; via?: string }).reason, (a.details as { via?: string }).via])).toEqual([
       ["admin.plan", OPERATOR.email, "refused", "refused.planStripe.noMonthlyPrice", "stripe"],
       ["admin.plan", OPERATOR.email, "refused", "refused.planStripe.noMonthlyPrice", "stripe"],
@@ -215,11 +195,7 @@ describe("the console's plan change on a subscription billed through Stripe", ()
     const fr = await changePlan(portal, t.tenantId, "p-archived", "fr");
     expect(fr.text).toContain("Stripe a refusé le changement d'offre, rien n'a été modifié : Stripe refused while changing subscription");
     expect(updatesOf(t.stripeSubscriptionId).map((r) => r.status)).toEqual([400, 400]);
-    expect(stripePriceOf(t.stripeSubscriptionId)).toBe("price_p_basic_m");
-    const after = await stateOf(t);
-    expect(after.subscription).toEqual(before.subscription);
-    expect(after.jobs).toEqual([]);
-    expect(after.audit.slice(before.audit.length).map((a) => [a.action, a.outcome, (a.details as { reason?: string }).reason])).toEqual([
+    expect((await unchangedSince(t, before)).map((a) => [a.action, a.outcome, (a.details as { reason?: string }).reason])).toEqual([
       ["admin.plan", "refused", "refused.planStripe.refused"],
       ["admin.plan", "refused", "refused.planStripe.refused"],
     ]);
@@ -237,18 +213,14 @@ describe("the console's plan change on a subscription billed through Stripe", ()
       await double.start();
     }
     expect(updatesOf(t.stripeSubscriptionId)).toEqual([]);
-    expect(stripePriceOf(t.stripeSubscriptionId)).toBe("price_p_basic_m");
-    const after = await stateOf(t);
-    expect(after.subscription).toEqual(before.subscription);
-    expect(after.jobs).toEqual([]);
-    expect(after.audit.slice(before.audit.length).map((a) => [a.action, a.outcome, (a.details as { reason?: string }).reason])).toEqual([["admin.plan", "refused", "refused.planStripe.unreachable"]]);
+    expect((await unchangedSince(t, before)).map((a) => [a.action, a.outcome, (a.details as { reason?: string }).reason])).toEqual([["admin.plan", "refused", "refused.planStripe.unreachable"]]);
   });
 
   it("a portal without Stripe settings refuses to change a Stripe-billed plan (FR and EN), and a subscription Stripe does not bill keeps the console's own path", async () => {
     const t = await paidTenant("P Stripe Not Configured");
     const before = await stateOf(t);
     const requestsBefore = double.requests.length;
-    const trialOnly = await startPortal({ DATABASE_URL: shared.url, PLANS_FILE: path.join(dir, "plans.json"), WORKER: "false", SCHEDULER: "false" });
+    const trialOnly = await startPortal({ DATABASE_URL: shared.url, PLANS_FILE: lab!.plansFile, WORKER: "false", SCHEDULER: "false" });
     try {
       const en = await changePlan(trialOnly, t.tenantId, "p-plus", "en");
       expect(en.status).toBe(409);

@@ -9,15 +9,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerTrialSignup } from "../../app/models/signup.server.ts";
-import { stripeApi } from "../../orchestrator/billing/stripe-api.ts";
-import { systemClock } from "../../orchestrator/clock.ts";
-import { silentLogger } from "../../orchestrator/logger.ts";
-import { loadPlans } from "../../orchestrator/plans/index.ts";
 import { startStripeDouble, type StripeDouble } from "../stripe-double/server.ts";
-import { addAdmins, createSharedDatabase, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
+import { consoleCsrf, createSharedDatabase, signIn, type SharedDatabase } from "../support/console-fixtures.ts";
 import { postSignup, startPortal, type Portal } from "../support/portal.ts";
-import { formFields, signupContext, signupData } from "../support/signup-fixtures.ts";
+import { formFields, trialSignup } from "../support/signup-fixtures.ts";
+import { payThroughCheckout, stripeApiOnDouble } from "../support/stripe-double-client.ts";
+import { startStripePortal, type StripePortal } from "../support/stripe-portal.ts";
 
 const operator = { email: "j-operator@example.com", password: "j-operator-password-1" };
 const viewer = { email: "j-viewer@example.com", password: "j-viewer-password-12" };
@@ -31,7 +28,7 @@ async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs
 }
 
 describe("console: Stripe's boot check and sync from Stripe", () => {
-  let dir: string;
+  let lab: StripePortal | undefined;
   let plansFile: string;
   let shared: SharedDatabase;
   let double: StripeDouble;
@@ -40,49 +37,33 @@ describe("console: Stripe's boot check and sync from Stripe", () => {
   let viewerCookie: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "j-stripe-console-"));
-    plansFile = path.join(dir, "plans.json");
-    await writeFile(
-      plansFile,
-      JSON.stringify({
+    lab = await startStripePortal({
+      name: "j-stripe-console",
+      plans: {
         defaultPlan: "starter",
         plans: [{ id: "starter", names: { en: "Starter", fr: "Essentiel" }, trialDays: 30, stripePrices: { monthly: "price_jcon_starter_m", yearly: "price_jcon_missing_y" }, limits: { memoryMb: 512, cpus: 1 } }],
-      }),
-    );
-    shared = await createSharedDatabase();
-    await addAdmins(shared.db, [
-      { ...operator, role: "operator" },
-      { ...viewer, role: "viewer" },
-    ]);
-    double = await startStripeDouble({ prices: [{ id: "price_jcon_starter_m", unitAmount: 1500, interval: "month", productName: "Starter" }] });
-    portal = await startPortal({ DATABASE_URL: shared.url, STRIPE_SECRET_KEY: double.secretKey, STRIPE_WEBHOOK_SECRET: double.webhookSecret, STRIPE_API_URL: double.url, PLANS_FILE: plansFile });
-    double.setWebhookUrl(`${portal.url}/webhooks/stripe`);
+      },
+      double: { prices: [{ id: "price_jcon_starter_m", unitAmount: 1500, interval: "month", productName: "Starter" }] },
+      admins: [
+        { ...operator, role: "operator" },
+        { ...viewer, role: "viewer" },
+      ],
+    });
+    ({ plansFile, shared, double, portal } = lab);
     [operatorCookie, viewerCookie] = await Promise.all([signIn(portal.url, operator), signIn(portal.url, viewer)]);
   }, 90_000);
 
   afterAll(async () => {
-    await portal?.stop();
-    await double?.close();
-    await shared?.dispose();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await lab?.stop();
   });
 
-  async function tenant(company: string) {
-    const outcome = await registerTrialSignup(shared.db.prisma, signupData({ email: `${company.replaceAll(" ", ".").toLowerCase()}@example.com`, company }), signupContext());
-    if (outcome.kind !== "created") throw new Error(`the signup was ${outcome.kind}`);
-    return shared.db.prisma.tenant.findUniqueOrThrow({ where: { statusToken: outcome.statusToken }, select: { id: true, subscriptionId: true } });
-  }
-
-  async function csrfOf(cookie: string, tenantId: string): Promise<string> {
-    const html = await (await fetch(`${portal.url}/admin/tenants/${tenantId}`, { headers: { Cookie: cookie } })).text();
-    return /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  }
+  const tenant = (company: string) => trialSignup(shared.db.prisma, { email: `${company.replaceAll(" ", ".").toLowerCase()}@example.com`, company });
 
   const sync = async (cookie: string, tenantId: string, headers: Record<string, string> = {}) =>
     fetch(`${portal.url}/admin/tenants/${tenantId}/stripe-sync`, {
       method: "POST",
       headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", Origin: portal.url, ...headers },
-      body: new URLSearchParams({ csrf: await csrfOf(cookie, tenantId) }).toString(),
+      body: new URLSearchParams({ csrf: await consoleCsrf(portal.url, `/admin/tenants/${tenantId}`, { Cookie: cookie }) }).toString(),
     });
 
   it("the boot check: a plan's price Stripe does not have is an error line and a dashboard notice; the portal serves all the same", async () => {
@@ -100,16 +81,8 @@ describe("console: Stripe's boot check and sync from Stripe", () => {
 
   it("sync from Stripe finds a cancellation whose webhook was lost, audited with the operator; a viewer is refused", async () => {
     const t = await tenant("J Console Sync");
-    const url = new URL(double.url);
-    const api = stripeApi({
-      prisma: shared.db.prisma,
-      clock: systemClock,
-      logger: silentLogger,
-      billing: { stripe: { secretKey: double.secretKey, webhookSecret: double.webhookSecret, api: { protocol: "http", host: url.hostname, port: Number(url.port) } }, graceDays: 7, trialHandoff: "none" },
-      plans: loadPlans(plansFile),
-    });
-    const session = await api.createCheckoutSession({ subscriptionId: t.subscriptionId!, planId: "starter", interval: "month", successUrl: `${portal.url}/ok`, cancelUrl: `${portal.url}/no` });
-    const done = await double.completeCheckout(session.id);
+    const api = stripeApiOnDouble({ prisma: shared.db.prisma, double, plansFile });
+    const done = await payThroughCheckout(api, double, { subscriptionId: t.subscriptionId!, planId: "starter", interval: "month", successUrl: `${portal.url}/ok`, cancelUrl: `${portal.url}/no` });
     expect(double.deliveries.map((d) => d.status)).toEqual([200, 200, 200, 200]);
     expect(await shared.db.prisma.subscription.findUniqueOrThrow({ where: { id: t.subscriptionId! } })).toMatchObject({ status: "active", stripeSubscriptionId: done.subscriptionId, cancelAtPeriodEnd: false });
 

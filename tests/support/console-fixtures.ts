@@ -1,7 +1,8 @@
 // What a test of the admin console needs before it tests anything, done one way everywhere:
 // a migrated PostgreSQL database the portal and the test share, admin accounts (created directly
 // in the database, or as the first owner through the first-run page with the token the portal
-// printed), and a signed-in session, over HTTP or in Chromium.
+// printed), a signed-in session, over HTTP or in Chromium, and a console page's CSRF token for the
+// forms a test posts as that session.
 // Tests whose subject is the first-run page or the sign-in itself (tests/e2e/admin-auth.test.ts,
 // the throttling cases) post those forms themselves; everything else comes through here.
 import type { Browser, Page } from "playwright-core";
@@ -96,6 +97,15 @@ export async function signInInBrowser(browser: Browser, portalUrl: string, accou
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Dashboard" }).waitFor();
   return page;
+}
+
+/** The CSRF token of the console page at `pagePath` (e.g. /admin/tenants/<id>), read as the session in `headers` (Cookie…). */
+export async function consoleCsrf(portalUrl: string, pagePath: string, headers: Record<string, string>): Promise<string> {
+  const response = await fetch(`${portalUrl}${pagePath}`, { headers });
+  const html = await response.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!csrf) throw new Error(`${pagePath} answered ${response.status} with no CSRF field (not signed in, or a page without a form?): ${html.slice(0, 300)}`);
+  return csrf;
 }
 
 function sessionCookieOf(response: Response): string {
