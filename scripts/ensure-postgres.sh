@@ -44,7 +44,9 @@ if [ "$connections" -lt 300 ]; then
   done
 fi
 
-# The role may create databases (each test file makes its own) and nothing more.
+# The role may create databases (each test file makes its own) and drop them with what still holds
+# them: DROP DATABASE … WITH (FORCE) must end an autovacuum worker that happens to be in the database,
+# which only pg_signal_backend members may do (without it the drop fails now and then).
 su postgres -c "psql -q -p $port -v ON_ERROR_STOP=1" >/dev/null <<SQL
 DO \$\$
 BEGIN
@@ -53,5 +55,6 @@ BEGIN
   END IF;
 END
 \$\$;
+GRANT pg_signal_backend TO $ROLE;
 SQL
 echo "postgres://$ROLE:$PASSWORD@127.0.0.1:$port/postgres"

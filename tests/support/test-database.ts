@@ -49,8 +49,22 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      try {
+        // FORCE ends the sessions still in it; an autovacuum worker there can only be ended by a
+        // member of pg_signal_backend (scripts/ensure-postgres.sh grants it): with another role, wait
+        // for the worker to finish and try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== "42501" || attempt >= 20) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+        }
+      } finally {
+        await client.end();
+      }
     },
   };
 }
