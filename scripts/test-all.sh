@@ -43,11 +43,35 @@ fi
 export PEBBLE_PATH
 echo "certificate tests use $PEBBLE_PATH"
 
+echo "== Test ports"
+# The tests publish tenants and servers on 20000-48999 (a half per lane, then ranges named by the
+# tests). The kernel picks ephemeral ports (every outgoing connection, every listen on port 0) from
+# 32768-60999: one landing in a test's range made that test fail now and then. Reserving the range
+# keeps the kernel's picks out of it (this network namespace, until the next reboot; root only).
+reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
+if grep -q '20000-48999' "$reserved" 2>/dev/null; then
+  echo "ports 20000-48999 are already kept out of the kernel's ephemeral picks"
+elif current=$(cat "$reserved" 2>/dev/null) && echo "${current:+$current,}20000-48999" >"$reserved" 2>/dev/null; then
+  echo "ports 20000-48999 kept out of the kernel's ephemeral picks ($reserved)"
+else
+  echo "could not reserve ports 20000-48999 (not root?): a test may now and then find a port of its range taken"
+fi
+
 echo "== Docker engine and local images"
 # No image registry is reachable here: the tenant images are built locally (debootstrap, about a
 # minute the first time; skipped when they exist).
 bash scripts/docker/ensure-engine.sh
 bash scripts/docker/build-images.sh
+portal_image=
+if [ $# -eq 0 ]; then
+  # The production image (Dockerfile) that tests/docker/compose-deployment.test.ts runs takes two
+  # minutes or more to build: built in the background from here, beside the type check, the lint and
+  # the build (one CPU each), off the Docker lane's path; the test's own build-images.sh call waits
+  # for this one (a lock) and then finds the image made.
+  mkdir -p test-results
+  bash scripts/docker/build-images.sh --only node --only portal >test-results/portal-image.log 2>&1 &
+  portal_image=$!
+fi
 
 echo "== type check"
 npx tsc --noEmit
@@ -72,11 +96,6 @@ else
   # containers) beside the unit, database and end-to-end tests. Each lane has its own report and its
   # own half of the test port blocks (tests/support/tenant-engine.ts); the second lane's output is
   # printed when it ends, the summary counts both.
-  # The production image (Dockerfile) that tests/docker/compose-deployment.test.ts runs takes about
-  # two minutes to build: built in the background from here, off the Docker lane's path; the test's
-  # own build-images.sh call waits for this one (a lock) and then finds the image made.
-  bash scripts/docker/build-images.sh --only node --only portal >test-results/portal-image.log 2>&1 &
-  portal_image=$!
   TEST_REPORT_NAME=lane-rest TEST_PORT_LANE=rest npx vitest run --config tests/vitest.config.ts \
     --project unit --project db-postgres --project db-embedded --project e2e >test-results/lane-rest.log 2>&1 &
   rest=$!
@@ -84,7 +103,7 @@ else
   status=$?
   wait $rest
   rest_status=$?
-  wait $portal_image || echo "(the background build of the portal image failed: test-results/portal-image.log)"
+  wait "$portal_image" || echo "(the background build of the portal image failed: test-results/portal-image.log)"
   echo "== unit, database and end-to-end tests (ran beside the Docker tests)"
   cat test-results/lane-rest.log
   [ $rest_status -eq 0 ] || status=$rest_status

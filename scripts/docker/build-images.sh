@@ -198,7 +198,8 @@ DOCKERFILE
 # What goes into the portal image's build (the Dockerfile's COPY . . and its own files), as the
 # repository's .dockerignore would leave it, plus node_modules for the offline path.
 PORTAL_CONTEXT=(Dockerfile package.json package-lock.json remix.config.js tsconfig.json app orchestrator prisma public compose-templates scripts)
-PORTAL_CONTEXT_EXCLUDES=(--exclude=./public/build --exclude=./prisma/generated --exclude=./node_modules/.cache --exclude='*.tmp.ts')
+# node_modules/.vite and .vite-temp: vitest's caches, written while `npm test` builds this image.
+PORTAL_CONTEXT_EXCLUDES=(--exclude=./public/build --exclude=./prisma/generated --exclude=./node_modules/.cache --exclude=./node_modules/.vite --exclude=./node_modules/.vite-temp --exclude='*.tmp.ts')
 
 # A digest of the portal's sources (tracked and new files, as they are now) and the lockfile.
 portal_fingerprint() {
@@ -216,7 +217,9 @@ build_portal() {
   # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
   timed "docker build $PORTAL_IMAGE" bash -o pipefail -c '
     repo=$1 image=$2 base=$3 fingerprint=$4; shift 4
-    tar -c -C "$repo" "$@" ./node_modules \
+    # tar exits 1 when a folder it read changed meanwhile (vitest adding its cache folders to
+    # node_modules while npm test builds this in the background): what it sent is still whole.
+    { tar -c --warning=no-file-changed -C "$repo" "$@" ./node_modules || [ $? -eq 1 ]; } \
       | DOCKER_BUILDKIT=0 docker build --pull=false -t "$image" -f Dockerfile \
           --build-arg BASE_IMAGE="$base" --build-arg DEPENDENCIES=context \
           --label io.tenantry.source-fingerprint="$fingerprint" -
