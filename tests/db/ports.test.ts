@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leasePort, NoFreePortError, releasePorts, type PortRange } from "../../orchestrator/ports.ts";
-import { freePort } from "../support/portal.ts";
+import { freePortRange } from "../support/tenant-engine.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let t: TestDatabase;
@@ -22,10 +22,14 @@ async function tenant() {
   return t.db.prisma.tenant.create({ data: { slug: `ports-${i}`, customerId: customer.id, statusToken: `ports-${i}` } });
 }
 
-/** A range of `size` ports nobody listens on, starting at a random free port. */
+/**
+ * A range of `size` ports nobody listens on: a test block of this lane (tests/support/tenant-engine.ts),
+ * which `npm test` keeps out of the kernel's ephemeral picks; a range starting at a free ephemeral port
+ * could meet the next connections' ports.
+ */
 async function quietRange(size: number): Promise<PortRange> {
-  const first = await freePort();
-  return { first, last: Math.min(65535, first + size - 1) };
+  const { first } = await freePortRange(size);
+  return { first, last: first + size - 1 };
 }
 
 const nothingPublished = async () => new Set<number>();
