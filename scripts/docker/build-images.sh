@@ -211,7 +211,9 @@ build_portal() {
   docker_image_exists "$NODE_BASE_IMAGE" || die "$NODE_BASE_IMAGE is missing; build it first (--only node)"
   [ -d "$REPO/node_modules/.bin" ] || die "no node_modules in $REPO: run npm install first (the offline build sends it)"
   local fingerprint=$1 paths=() p
-  for p in "${PORTAL_CONTEXT[@]}"; do paths+=("./$p"); done
+  # public/ exists only once the portal is built (npm test starts this before its build): a path
+  # not there yet is left out; the Dockerfile's own build makes it.
+  for p in "${PORTAL_CONTEXT[@]}"; do if [ -e "$REPO/$p" ]; then paths+=("./$p"); fi; done
   log "build context: ${PORTAL_CONTEXT[*]} node_modules (offline path)"
   # A context streamed as a tar is not filtered by .dockerignore: it holds exactly what is listed.
   # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
