@@ -36,6 +36,17 @@ import { customDomainCard } from "~/models/custom-domains.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [{ title: adminTitle(matches, "nav.tenants", data?.tenant.slug) }];
 
+const LIVE_USAGE_BUDGET_MS = 5_000;
+
+/** The promise's value, or a rejection once `ms` have passed without one. */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const session = await requireAdmin(request, context.services);
   const { prisma, orchestrator } = context.services;
@@ -44,7 +55,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const now = context.services.now();
   const [stack, usage, audit, usageSeries, dataRights, customDomains] = await Promise.all([
     orchestrator.status(tenant.id).catch((error: Error) => ({ error: error.message })),
-    orchestrator.usage(tenant.id).catch(() => []),
+    // Live CPU and memory take a stats sample per container: a slow engine (containers starting or
+    // stopping) must not hold the page, which reloads every 2 s while a job runs; none shown then.
+    withinMs(orchestrator.usage(tenant.id), LIVE_USAGE_BUDGET_MS).catch(() => []),
     tenantAudit(prisma, tenant.id),
     tenantUsageSeries(prisma, tenant.id, now),
     customerDataStatus(prisma, tenant.customerId),
