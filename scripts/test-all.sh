@@ -73,11 +73,15 @@ if [ $# -eq 0 ]; then
   portal_image=$!
 fi
 
-echo "== type check"
-npx tsc --noEmit
-
-echo "== lint (the walls of docs/architecture.md and a few bug rules; eslint.config.js)"
-npm run --silent lint
+echo "== type check, and lint beside it (the walls of docs/architecture.md and a few bug rules; eslint.config.js)"
+mkdir -p test-results
+npm run --silent lint >test-results/lint.log 2>&1 &
+lint=$!
+checks=0
+npx tsc --noEmit || checks=1
+wait $lint || checks=1
+cat test-results/lint.log
+[ $checks -eq 0 ] || { echo "the type check or the lint failed (above): nothing was tested"; exit 1; }
 
 echo "== build"
 npm run --silent build   # the Remix build, and the server, worker and commands compiled to dist/
