@@ -30,6 +30,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { capturingLogger, engineOrchestrator, LOCAL_TEMPLATE_VALUES, TEMPLATES_DIR } from "../support/engine-orchestrator.ts";
 import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts";
+import { tenantPsql } from "../support/tenant-psql.ts";
 
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const driver = createDockerDriver({ docker });
@@ -54,14 +55,7 @@ describe("scheduled verification of tenant backups, on the Docker engine", () =>
 
   const prisma = () => database.db.prisma;
 
-  async function psql(sql: string): Promise<string> {
-    const result = await driver.exec(`client-${slug}`, "postgres", {
-      command: ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app", "-c", sql],
-      user: "postgres",
-    });
-    if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
-    return result.stdout.trim();
-  }
+  const psql = (sql: string) => tenantPsql(driver, slug, sql);
 
   async function jobEnds(jobId: string) {
     const outcome = await waitForJob(prisma(), jobId, systemClock, { timeoutMs: 300_000, pollMs: 250 });

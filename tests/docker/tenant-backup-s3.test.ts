@@ -24,6 +24,7 @@ import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { capturingLogger, engineOrchestrator, LOCAL_TEMPLATE_VALUES, TEMPLATES_DIR } from "../support/engine-orchestrator.ts";
 import { removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { tenantPsql } from "../support/tenant-psql.ts";
 
 const driver = createDockerDriver({ docker: new Docker({ socketPath: "/var/run/docker.sock" }) });
 const PORTS = { first: 48000, last: 48099 };
@@ -49,14 +50,7 @@ describe("tenant backups to an S3-compatible bucket (the S3 double), on the Dock
   let backupId = "";
 
   const prisma = () => database.db.prisma;
-  async function psql(sql: string): Promise<string> {
-    const result = await driver.exec(`client-${slug}`, "postgres", {
-      command: ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app", "-c", sql],
-      user: "postgres",
-    });
-    if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
-    return result.stdout.trim();
-  }
+  const psql = (sql: string) => tenantPsql(driver, slug, sql);
   const notes = () => psql("SELECT string_agg(id || ':' || body, ',' ORDER BY id) FROM notes");
   async function jobEnds(jobId: string) {
     const outcome = await waitForJob(prisma(), jobId, systemClock, { timeoutMs: 300_000, pollMs: 250 });

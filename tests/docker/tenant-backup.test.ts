@@ -33,6 +33,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { capturingLogger, engineOrchestrator } from "../support/engine-orchestrator.ts";
 import { repoRoot } from "../support/portal.ts";
 import { LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { tenantPsql } from "../support/tenant-psql.ts";
 
 const run = promisify(execFile);
 const OPERATOR = { requestedBy: "operator", actorType: "operator" } as const;
@@ -54,16 +55,8 @@ describe("tenant backups and restores, on the Docker engine", () => {
   let firstBackupId = "";
 
   const prisma = () => database.db.prisma;
-  const project = (tenantSlug: string) => `client-${tenantSlug}`;
 
-  async function psql(tenantSlug: string, sql: string): Promise<string> {
-    const result = await driver.exec(project(tenantSlug), "postgres", {
-      command: ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app", "-c", sql],
-      user: "postgres",
-    });
-    if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
-    return result.stdout.trim();
-  }
+  const psql = (tenantSlug: string, sql: string) => tenantPsql(driver, tenantSlug, sql);
   const notes = (tenantSlug: string) => psql(tenantSlug, "SELECT string_agg(id || ':' || body, ',' ORDER BY id) FROM notes");
 
   /** Waits for the job; a job that does not end as expected is reported with its steps and the log. */

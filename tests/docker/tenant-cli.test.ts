@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerDriver } from "../../orchestrator/docker/driver.ts";
 import { postSignup, repoRoot, startPortal, type Portal } from "../support/portal.ts";
 import { docker, LOCAL_IMAGES } from "../support/tenant-engine.ts";
+import { tenantPsql } from "../support/tenant-psql.ts";
 
 const run = promisify(execFile);
 const driver = createDockerDriver({ docker: new Docker({ socketPath: "/var/run/docker.sock" }) });
@@ -48,14 +49,7 @@ async function tenant(...args: string[]) {
   );
 }
 
-async function psql(sql: string): Promise<string> {
-  const result = await driver.exec(`client-${slug}`, "postgres", {
-    command: ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app", "-c", sql],
-    user: "postgres",
-  });
-  if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return result.stdout.trim();
-}
+const psql = (sql: string) => tenantPsql(driver, slug, sql);
 
 describe("npm run tenant on the quick start", () => {
   it("backup, backups and restore through the running portal", async () => {

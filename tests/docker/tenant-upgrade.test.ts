@@ -24,6 +24,7 @@ import { capturingLogger, engineOrchestrator } from "../support/engine-orchestra
 import { signupContext, signupData } from "../support/signup-fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { LOCAL_IMAGES, removeTenantsFromEngine } from "../support/tenant-engine.ts";
+import { tenantPsql } from "../support/tenant-psql.ts";
 
 const run = promisify(execFile);
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
@@ -69,14 +70,7 @@ describe("tenant upgrades, on the Docker engine", () => {
 
   const prisma = () => database.db.prisma;
 
-  async function psql(slug: string, sql: string): Promise<string> {
-    const result = await driver.exec(`client-${slug}`, "postgres", {
-      command: ["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "app", "-c", sql],
-      user: "postgres",
-    });
-    if (result.exitCode !== 0) throw new Error(`psql failed: ${result.stderr}`);
-    return result.stdout.trim();
-  }
+  const psql = (slug: string, sql: string) => tenantPsql(driver, slug, sql);
 
   async function jobReport(jobId: string): Promise<string> {
     const job = await prisma().provisioningJob.findUniqueOrThrow({ where: { id: jobId }, include: { steps: { orderBy: { position: "asc" } } } });
