@@ -46,15 +46,18 @@ echo "certificate tests use $PEBBLE_PATH"
 echo "== Test ports"
 # The tests publish tenants and servers on 20000-48999 (a half per lane, then ranges named by the
 # tests). The kernel picks ephemeral ports (every outgoing connection, every listen on port 0) from
-# 32768-60999: one landing in a test's range made that test fail now and then. Reserving the range
-# keeps the kernel's picks out of it (this network namespace, until the next reboot; root only).
-reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
-if grep -q '20000-48999' "$reserved" 2>/dev/null; then
-  echo "ports 20000-48999 are already kept out of the kernel's ephemeral picks"
-elif current=$(cat "$reserved" 2>/dev/null) && echo "${current:+$current,}20000-48999" >"$reserved" 2>/dev/null; then
-  echo "ports 20000-48999 kept out of the kernel's ephemeral picks ($reserved)"
+# ip_local_port_range, 32768-60999 by default: one landing in a test's range made that test fail now
+# and then. The ephemeral range is moved above the test ports (this network namespace, until the next
+# reboot; root only). Not by reserving the test ports inside it: the kernel then scans from a random
+# start to the next unreserved port, so nearly every pick was 49000, 49001… and two tests got the same.
+range_file=/proc/sys/net/ipv4/ip_local_port_range
+read -r low high <"$range_file" 2>/dev/null || low=0
+if [ "${low:-0}" -ge 49000 ]; then
+  echo "ephemeral ports are already above the test ports ($low-$high)"
+elif echo "49000 60999" >"$range_file" 2>/dev/null; then
+  echo "ephemeral ports moved to 49000-60999, above the test ports ($range_file)"
 else
-  echo "could not reserve ports 20000-48999 (not root?): a test may now and then find a port of its range taken"
+  echo "could not move the ephemeral ports above 48999 (not root?): a test may now and then find a port of its range taken"
 fi
 
 echo "== Docker engine and local images"
